@@ -1,0 +1,227 @@
+"""What the lab must run, derived from the inventory plugin's output.
+
+The lab never plans addresses itself: it reads the host variables the vigie
+inventory plugin gives every managed host (docs/CONTRACT.md) and turns them into
+docker networks (one per VLAN of a site), systemd containers at the planned
+addresses, camera simulators at the cameras' planned addresses and the few lab-only
+helpers (MQTT broker, probes). Pure functions: unit-tested from a JSON file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from netaddr import IPAddress, IPNetwork
+
+PREFIX = "vigie-lab-"
+# Inventory groups of managed hosts and the kind the lab gives them.
+HOST_KINDS = {"recorders": "recorder", "detector_hosts": "detector_host", "gateways": "gateway"}
+SITE_VLANS = ("cameras", "recorders", "management", "agency")
+
+
+class TopologyError(ValueError):
+    """The inventory cannot be laid out as a lab (message says what and where)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    site: str | None
+    vlan: str
+    prefix: str
+    controller_address: str
+
+
+@dataclass
+class LabHost:
+    name: str
+    container: str
+    site: str
+    kind: str
+    ansible_host: str
+    addresses: dict[str, str]
+    segments: dict[str, str]
+    storage_path: str | None = None
+
+
+@dataclass(frozen=True)
+class LabCamera:
+    id: str
+    site: str
+    host: str
+    container: str
+    address: str
+    segment: str
+    rtsp_url: str
+    credential: str
+    recorder: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    container: str
+    site: str
+    segment: str
+    address: str
+    via: str
+
+
+@dataclass
+class Topology:
+    segments: list[Segment]
+    hosts: list[LabHost]
+    cameras: list[LabCamera]
+    probes: list[Probe]
+    broker_segment: str
+    broker_address: str
+    extra: dict = field(default_factory=dict)
+
+    def segment(self, name: str) -> Segment:
+        return next(s for s in self.segments if s.name == name)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _controller_address(prefix: IPNetwork) -> IPAddress:
+    # The last usable address (.254 of a /24): the plan keeps it free for the
+    # host-side bridge, i.e. the machine running Ansible.
+    return IPAddress(prefix.last - 1)
+
+
+def _segment_name(site: str | None, vlan: str) -> str:
+    return f"{PREFIX}{vlan}" if site is None else f"{PREFIX}{site}-{vlan}"
+
+
+def _host_kind(name: str, groups: dict) -> str | None:
+    for group, kind in HOST_KINDS.items():
+        if name in groups.get(group, {}).get("hosts", []):
+            return kind
+    return None
+
+
+def _collect_segments(hostvars: dict, managed: list[str]) -> dict[str, Segment]:
+    """One segment per distinct prefix: the site VLANs plus the shared admin prefix."""
+    by_prefix: dict[str, Segment] = {}
+
+    def add(site: str | None, vlan: str, prefix: str) -> None:
+        net = IPNetwork(prefix)
+        key = str(net.cidr)
+        seg = Segment(
+            _segment_name(site, vlan), site, vlan, key, str(_controller_address(net))
+        )
+        old = by_prefix.get(key)
+        if old is not None and old.name != seg.name:
+            raise TopologyError(f"prefix {key} is both {old.name} and {seg.name}")
+        by_prefix[key] = seg
+
+    for name in managed:
+        hv = hostvars[name]
+        site = hv["vigie_site"]["id"]
+        prefixes = hv.get("vigie_site_prefixes", {})
+        for vlan in SITE_VLANS:
+            if prefixes.get(vlan):
+                add(site, vlan, prefixes[vlan])
+        if prefixes.get("admin"):
+            add(None, "admin", prefixes["admin"])
+        for vlan in hv.get("vigie_vlans", []):
+            shared = vlan["name"] == "admin"
+            add(None if shared else site, vlan["name"], vlan["prefix"])
+    return by_prefix
+
+
+def _segment_of(address: str, segments: dict[str, Segment], what: str) -> Segment:
+    ip = IPAddress(address)
+    for seg in segments.values():
+        if ip in IPNetwork(seg.prefix):
+            if ip == IPAddress(seg.controller_address):
+                raise TopologyError(
+                    f"{what}: address {address} is the lab controller's ({seg.name})"
+                )
+            return seg
+    raise TopologyError(f"{what}: address {address} is in no planned prefix")
+
+
+def _free_address(seg: Segment, used: set[str]) -> str:
+    """Highest free address below the controller's: deterministic, away from the plan."""
+    net = IPNetwork(seg.prefix)
+    candidate = IPAddress(seg.controller_address) - 1
+    while int(candidate) > net.first + 1:
+        if str(candidate) not in used:
+            used.add(str(candidate))
+            return str(candidate)
+        candidate -= 1
+    raise TopologyError(f"no free address left in {seg.name} ({seg.prefix})")
+
+
+def build(inventory: dict) -> Topology:
+    """Lay out the lab from `ansible-inventory --list` output."""
+    hostvars = inventory.get("_meta", {}).get("hostvars", {})
+    managed = sorted(h for h in hostvars if _host_kind(h, inventory))
+    if not managed:
+        raise TopologyError("the inventory has no recorder, detector host or gateway")
+    segments = _collect_segments(hostvars, managed)
+    used = {s.controller_address for s in segments.values()}
+
+    hosts: list[LabHost] = []
+    cameras: dict[str, LabCamera] = {}
+    for name in managed:
+        hv = hostvars[name]
+        site = hv["vigie_site"]["id"]
+        addresses: dict[str, str] = {}
+        on: dict[str, str] = {}
+        for vlan in hv.get("vigie_vlans", []):
+            on[vlan["name"]] = _segment_of(vlan["address"], segments, name).name
+            addresses[vlan["name"]] = vlan["address"]
+            used.add(vlan["address"])
+        if "ansible_host" not in hv:
+            raise TopologyError(f"{name}: no ansible_host (management address)")
+        if hv["ansible_host"] not in addresses.values():
+            raise TopologyError(f"{name}: ansible_host {hv['ansible_host']} is on no interface")
+        storage = (hv.get("vigie_recorder") or {}).get("storage_path")
+        kind = _host_kind(name, inventory)
+        hosts.append(
+            LabHost(name, PREFIX + name, site, kind, hv["ansible_host"], addresses, on, storage)
+        )
+        if kind != "recorder":
+            continue
+        for cam in hv.get("vigie_cameras", []):
+            seg = _segment_of(cam["address"], segments, f"{name}: camera {cam['id']}")
+            used.add(cam["address"])
+            host = f"{site}-{cam['id']}"
+            cameras.setdefault(
+                host,
+                LabCamera(
+                    cam["id"], site, host, PREFIX + host, cam["address"], seg.name,
+                    cam["rtsp_url"], cam["credential"], name,
+                ),
+            )
+
+    gateways = {h.site: h for h in hosts if h.kind == "gateway"}
+    probes = []
+    for seg in sorted(segments.values(), key=lambda s: s.name):
+        if seg.vlan != "agency" or seg.site not in gateways:
+            continue
+        via = gateways[seg.site].addresses.get("agency")
+        if via is None:
+            raise TopologyError(f"{gateways[seg.site].name}: gateway has no agency interface")
+        probes.append(
+            Probe(f"{PREFIX}{seg.site}-probe-agency", seg.site, seg.name,
+                  _free_address(seg, used), via)
+        )
+
+    admin = [s for s in segments.values() if s.vlan == "admin"]
+    if admin:
+        broker_seg = admin[0]
+    else:
+        broker_seg = next(s for s in sorted(segments.values(), key=lambda s: s.name)
+                          if s.vlan == "management")
+    broker_address = _free_address(broker_seg, used)
+    return Topology(
+        sorted(segments.values(), key=lambda s: s.name),
+        hosts,
+        sorted(cameras.values(), key=lambda c: c.host),
+        probes,
+        broker_seg.name,
+        broker_address,
+    )

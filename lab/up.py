@@ -1,0 +1,254 @@
+"""Bring the lab up: segments, hosts, cameras, broker, probes; write .lab/state.json.
+
+    .venv/bin/python -m lab.up
+
+Idempotent: objects that already exist are kept (and started if stopped), so a
+second `make lab` only converges again. Operator-facing failures print one line
+and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lab import docker_cli as d
+from lab import secrets, topology
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB = ROOT / ".lab"
+BIN = Path(sys.executable).parent
+INVENTORY = ROOT / "inventories" / "lab"
+HOST_IMAGE = "vigie/debian-systemd:bookworm"
+SLIM_IMAGE = "vigie/debian-slim:bookworm"
+BROKER_IMAGE = "vigie/lab-mosquitto:bookworm"
+CAMERA_IMAGE = os.environ.get("VIGIE_CAMERA_SIM_IMAGE", "vigie/camera-sim:bookworm")
+# Small on purpose: the emergency-purge test fills it (tests/lab/).
+RECORDER_STORAGE_SIZE = os.environ.get("VIGIE_LAB_STORAGE_SIZE", "256m")
+FOOTAGE = ("vtest.avi", "tree.avi", "Megamind.avi")
+SSH_USER = "root"
+
+
+def log(msg: str) -> None:
+    print(f"lab: {msg}", file=sys.stderr, flush=True)
+
+
+def run(*cmd: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+def read_inventory() -> dict:
+    proc = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(INVENTORY), "--list"],
+        capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SystemExit(f"lab: the lab inventory does not load:\n{proc.stderr.strip()}")
+    return json.loads(proc.stdout)
+
+
+def ensure_images() -> None:
+    run("bash", "scripts/base-image.sh", "systemd", stdout=subprocess.DEVNULL)
+    run("bash", "scripts/base-image.sh", "slim", stdout=subprocess.DEVNULL)
+    if not d.image_exists(BROKER_IMAGE):
+        log(f"building {BROKER_IMAGE}")
+        run("docker", "build", "-q", "-t", BROKER_IMAGE, "lab/mqtt", stdout=subprocess.DEVNULL)
+    if not d.image_exists(CAMERA_IMAGE):
+        raise SystemExit(
+            f"lab: camera simulator image {CAMERA_IMAGE} is missing: see lab/camera_sim/README.md"
+        )
+
+
+def encoded_footage() -> list[Path]:
+    """Real footage encoded once to H.264 for the simulators (cached)."""
+    src = Path(run("bash", "scripts/footage.sh", capture_output=True, text=True).stdout.strip())
+    out = []
+    for name in FOOTAGE:
+        target = ROOT / ".cache" / "footage" / "h264" / (Path(name).stem + ".h264")
+        run("bash", "lab/camera_sim/encode.sh", str(src / name), str(target),
+            stdout=subprocess.DEVNULL)  # fmt: skip
+        out.append(target)
+    return out
+
+
+def route_default(container: str, via: str) -> None:
+    """Route a plain container through the site gateway (no capability needed in it)."""
+    run("nsenter", "-t", str(d.pid(container)), "-n", "ip", "route", "replace", "default",
+        "via", via)  # fmt: skip
+
+
+def wait_systemd(container: str) -> None:
+    for _ in range(60):
+        state = d.docker("exec", container, "systemctl", "is-system-running", check=False)
+        if state.strip() in ("running", "degraded"):
+            return
+        time.sleep(1)
+    raise SystemExit(f"lab: systemd did not come up in {container}")
+
+
+def up_host(host: topology.LabHost, key: Path) -> str:
+    """Create and start one systemd host; return its pinned SSH host key line."""
+    created = False
+    if not d.exists("container", host.container):
+        options = list(d.SYSTEMD_OPTIONS)
+        if host.kind == "gateway":
+            options += ["--sysctl", "net.ipv4.ip_forward=1"]
+        if host.storage_path:
+            volume = f"{host.container}-storage"
+            d.ensure_volume(volume, "--driver", "local", "--opt", "type=tmpfs",
+                            "--opt", "device=tmpfs", "--opt", f"o=size={RECORDER_STORAGE_SIZE}")  # fmt: skip
+            options += ["--mount", f"type=volume,src={volume},dst={host.storage_path}"]
+        # The management interface first: it is the one Ansible reaches.
+        pairs = sorted(
+            ((host.segments[vlan], address) for vlan, address in host.addresses.items()),
+            key=lambda pair: pair[1] != host.ansible_host,
+        )
+        d.create_container(host.container, HOST_IMAGE, pairs, options)
+        ssh_dir = LAB / "ssh" / "authorized"
+        ssh_dir.mkdir(parents=True, exist_ok=True)
+        ssh_dir.chmod(0o700)
+        shutil.copy(key.with_suffix(".pub"), ssh_dir / "authorized_keys")
+        (ssh_dir / "authorized_keys").chmod(0o600)
+        d.docker("cp", f"{ssh_dir}/.", f"{host.container}:/root/.ssh")
+        created = True
+    if not d.running(host.container):
+        d.docker("start", host.container)
+    wait_systemd(host.container)
+    if created:
+        # The base image carries one set of host keys; each host gets its own.
+        d.exec_(host.container, "sh", "-c",
+                "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A -q && systemctl restart ssh")  # fmt: skip
+    pub = d.exec_(host.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").split()
+    return f"{host.ansible_host} {pub[0]} {pub[1]}"
+
+
+def up_broker(top: topology.Topology) -> None:
+    broker = LAB / "mqtt" / "broker"
+    broker.mkdir(parents=True, exist_ok=True)
+    broker.chmod(0o755)
+    (broker / "mosquitto.conf").write_text(
+        "# generated by lab/up.py\nlistener 1883 0.0.0.0\nallow_anonymous false\n"
+        "password_file /etc/vigie-lab/passwd\npersistence false\nlog_dest stdout\n"
+    )
+    if not (broker / "passwd").exists():
+        password = (LAB / "mqtt" / "password").read_text().strip()
+        d.docker("run", "--rm", "--user", "root", "-v", f"{broker}:/etc/vigie-lab", BROKER_IMAGE,
+                 "mosquitto_passwd", "-b", "-c", "/etc/vigie-lab/passwd", secrets.MQTT_USER,
+                 password)  # fmt: skip
+        (broker / "passwd").chmod(0o644)  # hashes only; the broker runs as mosquitto
+    name = topology.PREFIX + "mqtt"
+    if not d.exists("container", name):
+        d.create_container(name, BROKER_IMAGE, [(top.broker_segment, top.broker_address)],
+                           ["-v", f"{broker}:/etc/vigie-lab:ro"])  # fmt: skip
+    if not d.running(name):
+        d.docker("start", name)
+
+
+def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None) -> None:
+    url = urlsplit(cam.rtsp_url)
+    if not d.exists("container", cam.container):
+        d.create_container(
+            cam.container, CAMERA_IMAGE, [(cam.segment, cam.address)],
+            ["-v", f"{footage.parent}:/footage:ro"],
+            ["python3", "/usr/local/bin/camera_sim.py", "--address", "0.0.0.0",
+             "--port", str(url.port or 554), "--mount", f"{url.path}=/footage/{footage.name}@5"],
+        )  # fmt: skip
+    if not d.running(cam.container):
+        d.docker("start", cam.container)
+    if gateway:
+        route_default(cam.container, gateway)
+
+
+def up_probe(probe: topology.Probe) -> None:
+    if not d.exists("container", probe.container):
+        d.create_container(probe.container, SLIM_IMAGE, [(probe.segment, probe.address)],
+                           [], ["sleep", "infinity"])  # fmt: skip
+    if not d.running(probe.container):
+        d.docker("start", probe.container)
+    route_default(probe.container, probe.via)
+
+
+def wait_ssh(top: topology.Topology, key: Path, known_hosts: Path) -> None:
+    for host in top.hosts:
+        for _ in range(30):
+            ok = subprocess.run(
+                ["ssh", "-i", str(key), "-o", f"UserKnownHostsFile={known_hosts}",
+                 "-o", "BatchMode=yes", "-o", "ConnectTimeout=2",
+                 f"{SSH_USER}@{host.ansible_host}", "true"], capture_output=True,
+            ).returncode == 0  # fmt: skip
+            if ok:
+                break
+            time.sleep(1)
+        else:
+            raise SystemExit(f"lab: {host.name} ({host.ansible_host}) does not answer on SSH")
+
+
+def state(top: topology.Topology, key: Path, known_hosts: Path) -> dict:
+    return {
+        "version": 1,
+        "root": str(ROOT),
+        "inventory": str(INVENTORY),
+        "ssh": {"user": SSH_USER, "private_key": str(key), "known_hosts": str(known_hosts)},
+        "vault_password_file": str(LAB / "vault-password"),
+        "secrets_file": str(LAB / "secrets.yml"),
+        "mqtt": {
+            "container": topology.PREFIX + "mqtt", "host": top.broker_address, "port": 1883,
+            "username": secrets.MQTT_USER, "password_file": str(LAB / "mqtt" / "password"),
+        },  # fmt: skip
+        "segments": [s.__dict__ for s in top.segments],
+        "hosts": {
+            h.name: {
+                "container": h.container, "site": h.site, "kind": h.kind,
+                "ansible_host": h.ansible_host, "addresses": h.addresses,
+                "storage_path": h.storage_path,
+            }  # fmt: skip
+            for h in top.hosts
+        },
+        "cameras": [c.__dict__ for c in top.cameras],
+        "probes": [p.__dict__ for p in top.probes],
+    }
+
+
+def main() -> int:
+    started = time.monotonic()
+    LAB.mkdir(mode=0o700, exist_ok=True)
+    try:
+        top = topology.build(read_inventory())
+    except topology.TopologyError as exc:
+        print(f"{INVENTORY}: LAB-TOPOLOGY: {exc}", file=sys.stderr)
+        return 2
+    ensure_images()
+    footage = encoded_footage()
+    key = secrets.ensure_ssh_key(LAB)
+    secrets.ensure_secrets(LAB, sorted({c.credential for c in top.cameras}), BIN)
+    for seg in top.segments:
+        d.ensure_network(seg.name, seg.prefix, seg.controller_address)
+    known = [up_host(h, key) for h in top.hosts]
+    known_hosts = LAB / "ssh" / "known_hosts"
+    known_hosts.write_text("\n".join(known) + "\n")
+    up_broker(top)
+    gateways = {h.site: h.addresses.get("cameras") for h in top.hosts if h.kind == "gateway"}
+    for i, cam in enumerate(top.cameras):
+        up_camera(cam, footage[i % len(footage)], gateways.get(cam.site))
+    for probe in top.probes:
+        up_probe(probe)
+    wait_ssh(top, key, known_hosts)
+    (LAB / "state.json").write_text(json.dumps(state(top, key, known_hosts), indent=2) + "\n")
+    log(f"{len(top.hosts)} hosts, {len(top.cameras)} cameras, {len(top.segments)} segments "
+        f"up in {time.monotonic() - started:.0f} s; state in .lab/state.json")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (d.DockerError, subprocess.CalledProcessError) as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        sys.exit(2)

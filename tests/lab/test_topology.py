@@ -1,0 +1,95 @@
+"""The lab's layout comes from the inventory plugin's host variables, unchanged."""
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab import topology
+
+DATA = Path(__file__).parent / "data" / "two-sites.yml"
+
+
+@pytest.fixture(scope="module")
+def inventory() -> dict:
+    # The real ansible-inventory on a file shaped like the plugin's output.
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(DATA), "--list"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def test_one_segment_per_site_vlan_plus_shared_admin(inventory):
+    top = topology.build(inventory)
+    names = [s.name for s in top.segments]
+    assert names == sorted(names)
+    assert "vigie-lab-admin" in names
+    for site in ("clg-test-a", "dep-test-b"):
+        for vlan in ("cameras", "recorders", "management", "agency"):
+            assert f"vigie-lab-{site}-{vlan}" in names
+    assert len(names) == 9
+    assert all(n.startswith("vigie-lab-") for n in names)
+
+
+def test_controller_takes_the_address_the_plan_leaves_free(inventory):
+    top = topology.build(inventory)
+    seg = top.segment("vigie-lab-clg-test-a-cameras")
+    assert seg.prefix == "10.99.4.0/24"
+    assert seg.controller_address == "10.99.4.254"
+
+
+def test_hosts_keep_their_planned_addresses_and_segments(inventory):
+    top = topology.build(inventory)
+    rec = next(h for h in top.hosts if h.name == "clg-test-a-rec1")
+    assert rec.kind == "recorder"
+    assert rec.container == "vigie-lab-clg-test-a-rec1"
+    assert rec.ansible_host == "10.99.6.10"
+    assert rec.addresses["cameras"] == "10.99.4.10"
+    assert rec.segments["cameras"] == "vigie-lab-clg-test-a-cameras"
+    assert rec.storage_path == "/srv/vigie/recordings"
+    gw = next(h for h in top.hosts if h.name == "dep-test-b-gw")
+    assert gw.kind == "gateway"
+    assert gw.segments["admin"] == "vigie-lab-admin"
+    assert {h.kind for h in top.hosts} == {"recorder", "detector_host", "gateway"}
+
+
+def test_cameras_come_from_the_recorders_at_their_planned_urls(inventory):
+    top = topology.build(inventory)
+    assert [c.host for c in top.cameras] == [
+        "clg-test-a-cam1", "clg-test-a-cam2", "dep-test-b-cam1", "dep-test-b-cam2",
+    ]  # fmt: skip
+    cam = top.cameras[0]
+    assert cam.address == "10.99.4.21"
+    assert cam.rtsp_url == "rtsp://10.99.4.21:554/stream1"
+    assert cam.segment == "vigie-lab-clg-test-a-cameras"
+    assert cam.recorder == "clg-test-a-rec1"
+
+
+def test_helpers_take_free_addresses_away_from_the_plan(inventory):
+    top = topology.build(inventory)
+    assert top.broker_segment == "vigie-lab-admin"
+    assert top.broker_address == "10.99.255.253"
+    probe = next(p for p in top.probes if p.site == "clg-test-a")
+    assert probe.segment == "vigie-lab-clg-test-a-agency"
+    assert probe.address == "10.99.7.253"
+    assert probe.via == "10.99.7.1"  # the site gateway, so the firewall sees the traffic
+
+
+def test_an_address_outside_every_prefix_is_refused(inventory):
+    broken = copy.deepcopy(inventory)
+    rec = broken["_meta"]["hostvars"]["clg-test-a-rec1"]
+    rec["vigie_cameras"][0]["address"] = "192.0.2.7"
+    with pytest.raises(topology.TopologyError, match=r"camera cam1: address 192\.0\.2\.7"):
+        topology.build(broken)
+
+
+def test_the_controller_address_cannot_be_planned_for_a_host(inventory):
+    broken = copy.deepcopy(inventory)
+    gw = broken["_meta"]["hostvars"]["clg-test-a-gw"]
+    gw["vigie_vlans"][0]["address"] = "10.99.4.254"
+    with pytest.raises(topology.TopologyError, match="lab controller"):
+        topology.build(broken)
