@@ -1,0 +1,77 @@
+"""DetectorHost and DetectorImage under Pulumi mocks, on a hand-made fleet plan."""
+
+import pulumi
+import pytest
+
+from vigie.fleet import CameraRef, DetectorHostRef, plan_shards
+from vigie_stack.config import REPO_ROOT, ContainerLimits
+from vigie_stack.host import CONFIG_DIR, DetectorHost
+from vigie_stack.recorder import is_secret, reveal, run_under_mocks
+
+CONTAINER = "docker:index/container:Container"
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    cameras = [CameraRef("a", f"c{i}") for i in range(5)] + [CameraRef("b", "c0")]
+    fleet = plan_shards(cameras, [DetectorHostRef("a-det1", "a", cores=2)], cameras_per_core=3)
+
+    def program():
+        [host_plan] = fleet.hosts
+        DetectorHost(
+            "a-det1",
+            host_plan,
+            docker_host="ssh://root@10.0.0.5",
+            ssh_opts=["-i", "/k"],
+            image_name="vigie/detector:test",
+            limits=ContainerLimits(cpus=1.0, memory_mb=384),
+            configs={s.index: pulumi.Output.secret(f"shard {s.index}") for s in host_plan.shards},
+        )
+
+    return run_under_mocks({}, [], "unit", program)
+
+
+def detectors(recorded):
+    return [r for r in recorded.of_type(CONTAINER) if r.inputs.get("start", True)]
+
+
+def test_one_detector_container_per_shard_named_by_shard(recorded):
+    names = sorted(r.inputs["name"] for r in detectors(recorded))
+    assert names == ["vigie-detector-0", "vigie-detector-1"]
+
+
+def test_containers_are_limited_read_only_unprivileged_and_restarted(recorded):
+    for r in detectors(recorded):
+        i = r.inputs
+        assert i.get("privileged") is False
+        assert i["readOnly"] is True
+        assert i["restart"] == "unless-stopped"
+        assert float(i["cpus"]) == 1.0 and i["memory"] == 384
+        assert i["healthcheck"]["tests"][0] == "CMD"
+        [mount] = i["mounts"]
+        assert mount["target"] == CONFIG_DIR and mount["readOnly"] is True
+
+
+def test_config_is_uploaded_as_a_secret_and_never_started(recorded):
+    writers = [r for r in recorded.of_type(CONTAINER) if r.inputs.get("start") is False]
+    assert len(writers) == 2
+    for w in writers:
+        assert is_secret(w.inputs["uploads"])
+        [upload] = reveal(w.inputs["uploads"])
+        assert upload["file"] == f"{CONFIG_DIR}/config.yaml"
+        assert upload["content"] == w.inputs["name"].replace("vigie-detector-", "shard ").replace(
+            "-config", ""
+        )
+
+
+def test_provider_points_at_the_host_over_ssh(recorded):
+    [provider] = recorded.of_type("pulumi:providers:docker")
+    assert provider.inputs["host"] == "ssh://root@10.0.0.5"
+    for r in recorded.of_type(CONTAINER) + recorded.of_type("docker:index/network:Network"):
+        assert r.provider and r.provider.startswith(provider.inputs.get("urn", "urn:")), r.name
+
+
+def test_image_is_built_from_the_repository_and_not_pushed(recorded):
+    [image] = recorded.of_type("docker:index/image:Image")
+    assert image.inputs["build"]["context"] == str(REPO_ROOT / "detector_image")
+    assert image.inputs["skipPush"] is True

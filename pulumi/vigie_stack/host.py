@@ -1,0 +1,121 @@
+"""One detector host: its Docker provider, its network and one container per shard."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pulumi
+import pulumi_docker as docker
+
+from vigie.fleet import HostPlan, Shard
+from vigie_stack.config import ContainerLimits
+from vigie_stack.image import DetectorImage
+
+CONFIG_DIR = "/etc/vigie-detector"
+CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
+NETWORK_NAME = "vigie-detectors"
+# The detector touches this file after every analysed frame batch (see
+# detector_image/README.md); stale for 60 s means the container is unhealthy.
+HEALTHCHECK = ["CMD", "python3", "-m", "vigie_detector.health", "--max-age", "60"]
+
+
+class DetectorHost(pulumi.ComponentResource):
+    """Everything the stack runs on one detector host.
+
+    Each shard gets a small volume holding its configuration. The file is
+    written into the volume by a never-started "config" container (Docker
+    refuses uploads into a read-only root filesystem), and the detector
+    container mounts that volume read-only. A hash of the configuration is a
+    label of the detector container, so a new configuration replaces it.
+    """
+
+    container_names: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        name: str,
+        plan: HostPlan,
+        docker_host: str,
+        ssh_opts: list[str],
+        image_name: str,
+        limits: ContainerLimits,
+        configs: dict[int, pulumi.Output[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("vigie:detector:Host", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.provider = docker.Provider(
+            f"{name}-docker", host=docker_host, ssh_opts=ssh_opts or None, opts=child
+        )
+        on_host = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        self.image = DetectorImage(
+            f"{name}-image", image_name, provider=self.provider, opts=child
+        )
+        self.network = docker.Network(
+            f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_host
+        )
+        self.containers = [
+            self._shard(shard, limits, configs[shard.index], on_host) for shard in plan.shards
+        ]
+        self.container_names = pulumi.Output.all(*[c.name for c in self.containers])
+        self.register_outputs({"container_names": self.container_names})
+
+    def _shard(
+        self,
+        shard: Shard,
+        limits: ContainerLimits,
+        config_text: pulumi.Output[str],
+        on_host: pulumi.ResourceOptions,
+    ) -> docker.Container:
+        volume = docker.Volume(
+            f"{shard.resource_name}-config", name=f"{shard.container_name}-config", opts=on_host
+        )
+        writer = docker.Container(
+            f"{shard.resource_name}-config-writer",
+            name=f"{shard.container_name}-config",
+            image=self.image.image_name,
+            command=["true"],
+            start=False,
+            must_run=False,
+            network_mode="none",
+            mounts=[docker.ContainerMountArgs(type="volume", source=volume.name, target=CONFIG_DIR)],
+            uploads=[
+                docker.ContainerUploadArgs(
+                    file=CONFIG_FILE, content=pulumi.Output.secret(config_text), permissions="0440"
+                )
+            ],
+            opts=on_host,
+        )
+        digest = config_text.apply(lambda t: hashlib.sha256(t.encode()).hexdigest()[:16])
+        return docker.Container(
+            shard.resource_name,
+            name=shard.container_name,
+            image=self.image.image_name,
+            restart="unless-stopped",
+            cpus=str(limits.cpus),
+            memory=limits.memory_mb,
+            memory_swap=limits.memory_mb,  # no swap: a leaking detector is restarted, not slowed
+            read_only=True,
+            privileged=False,
+            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
+            command=["vigie-detector", "--config", CONFIG_FILE],
+            mounts=[
+                docker.ContainerMountArgs(
+                    type="volume", source=volume.name, target=CONFIG_DIR, read_only=True
+                )
+            ],
+            healthcheck=docker.ContainerHealthcheckArgs(
+                tests=HEALTHCHECK, interval="30s", timeout="5s", retries=3, start_period="30s"
+            ),
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name)],
+            labels=[
+                docker.ContainerLabelArgs(label="vigie.shard", value=shard.container_name),
+                docker.ContainerLabelArgs(label="vigie.host", value=shard.host),
+                docker.ContainerLabelArgs(
+                    label="vigie.cameras",
+                    value=",".join(f"{c.site_id}/{c.id}" for c in shard.cameras),
+                ),
+                docker.ContainerLabelArgs(label="vigie.config-sha256", value=digest),
+            ],
+            opts=pulumi.ResourceOptions.merge(on_host, pulumi.ResourceOptions(depends_on=[writer])),
+        )

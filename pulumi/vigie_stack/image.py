@@ -1,0 +1,42 @@
+"""The detector image, built from the repository's ``detector_image/``."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_docker as docker
+
+from vigie_stack.config import REPO_ROOT
+
+DETECTOR_CONTEXT = REPO_ROOT / "detector_image"
+
+
+class DetectorImage(pulumi.ComponentResource):
+    """Builds ``detector_image/`` on the Docker engine of ``provider``.
+
+    No registry is reachable from the platform's hosts (and none is needed):
+    the image is built where it runs and never pushed.
+    """
+
+    image_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        image_name: str,
+        provider: pulumi.ProviderResource | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("vigie:detector:Image", name, None, opts)
+        image = docker.Image(
+            f"{name}-build",
+            image_name=image_name,
+            build=docker.DockerBuildArgs(
+                context=str(DETECTOR_CONTEXT),
+                dockerfile=str(DETECTOR_CONTEXT / "Dockerfile"),
+                platform="linux/amd64",
+            ),
+            skip_push=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        self.image_name = image.image_name
+        self.register_outputs({"image_name": self.image_name})

@@ -1,0 +1,84 @@
+"""The stack: inventory -> fleet plan -> one DetectorHost per detector host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from vigie.fleet import FleetError, FleetPlan, plan_fleet
+from vigie_stack import detector_config
+from vigie_stack.config import StackConfig
+from vigie_stack.host import DetectorHost
+
+
+def _load(config: StackConfig) -> Any:
+    from vigie.errors import InventoryError
+    from vigie.loader import load_inventory
+
+    try:
+        return load_inventory(config.settings.inventory_path)
+    except InventoryError as exc:
+        # Operator mistakes: "path:line: RULE: message", never a traceback.
+        lines = [f"{d.path}:{d.line}: {d.rule}: {d.message}" for d in exc.diagnostics]
+        raise pulumi.RunError("\n".join(lines)) from None
+
+
+def _address(host: Any) -> str | None:
+    for attr in ("management_address", "address", "ansible_host"):
+        value = getattr(host, attr, None)
+        if value:
+            return str(value)
+    return None
+
+
+def plan(config: StackConfig, inventory: Any) -> FleetPlan:
+    settings = config.settings
+    try:
+        return plan_fleet(
+            inventory,
+            settings.cameras_per_core,
+            cores_of=lambda h: getattr(h, "cores", None) or settings.default_cores,
+        )
+    except FleetError as exc:
+        where = settings.inventory_path
+        raise pulumi.RunError(
+            "\n".join(f"{where}: {p.rule}: {p.message}" for p in exc.problems)
+        ) from None
+
+
+def declare(config: StackConfig) -> dict[str, DetectorHost]:
+    inventory = _load(config)
+    fleet = plan(config, inventory)
+    settings = config.settings
+    cameras = {(c.site_id, c.id): c for c in inventory.cameras()}
+    host_objects = {
+        (h if isinstance(h, str) else h.name): h
+        for site in inventory.sites.values()
+        for h in site.detector_hosts
+    }
+    hosts: dict[str, DetectorHost] = {}
+    for host_plan in fleet.hosts:
+        name = host_plan.host.name
+        configs = {
+            shard.index: detector_config.render(shard, cameras, inventory.sites, config)
+            for shard in host_plan.shards
+        }
+        hosts[name] = DetectorHost(
+            name,
+            host_plan,
+            docker_host=settings.docker_host(name, _address(host_objects.get(name))),
+            ssh_opts=settings.ssh_opts,
+            image_name=settings.image_name,
+            limits=settings.limits,
+            configs=configs,
+        )
+    pulumi.export(
+        "shards",
+        {
+            s.resource_name: [f"{c.site_id}/{c.id}" for c in s.cameras]
+            for s in fleet.shards
+        },
+    )
+    pulumi.export("not_analysed", fleet.skipped)
+    return hosts
