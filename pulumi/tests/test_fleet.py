@@ -33,15 +33,23 @@ def test_site_larger_than_a_shard_fills_whole_shards_first():
     assert [len(s.cameras) for s in plan.shards] == [4, 4, 2]
 
 
-def test_site_goes_to_its_own_host_and_others_to_the_roomiest():
+def test_cameras_stay_on_their_allowed_hosts_and_free_ones_go_to_the_roomiest():
     hosts = [DetectorHostRef("a-det1", "a", cores=2), DetectorHostRef("b-det1", "b", cores=2)]
-    cameras = cams("a", 3) + cams("b", 1) + cams("x", 2)
+    pinned_b = [CameraRef("a", f"p{i}", hosts=("b-det1",)) for i in range(3)]
+    cameras = pinned_b + [CameraRef("b", "c0", hosts=("b-det1",))] + cams("x", 2)
     plan = plan_shards(cameras, hosts, cameras_per_core=2)
-    by_host = {h.host.name: {c.site_id for c in h.cameras} for h in plan.hosts}
-    assert "a" in by_host["a-det1"] and "a" not in by_host["b-det1"]
-    assert "b" in by_host["b-det1"]
-    # x (2 cameras) fits only on b-det1 (3 free slots vs 1): kept whole there.
-    assert "x" in by_host["b-det1"] and "x" not in by_host["a-det1"]
+    by_host = {h.host.name: {(c.site_id, c.id) for c in h.cameras} for h in plan.hosts}
+    assert {("a", "p0"), ("a", "p1"), ("a", "p2"), ("b", "c0")} <= by_host["b-det1"]
+    # x (2 cameras, any host) fits whole only on a-det1 (4 free slots vs 0).
+    assert {("x", "cam00"), ("x", "cam01")} <= by_host["a-det1"]
+
+
+def test_a_camera_whose_hosts_do_not_exist_is_reported():
+    cameras = [CameraRef("a", "c0", hosts=("a-det2",))]
+    with pytest.raises(FleetError) as err:
+        plan_shards(cameras, [DetectorHostRef("a-det1", "a", cores=1)], cameras_per_core=1)
+    assert err.value.problems[0].rule == "FLEET-NO-DETECTOR-HOST"
+    assert "a-det2" in err.value.problems[0].message
 
 
 def test_overflow_is_an_operator_error_with_a_rule_id():

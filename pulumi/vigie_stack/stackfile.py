@@ -27,6 +27,8 @@ from vigie_stack.passphrase import Crypter, PassphraseError, passphrase_from_env
 def _yaml() -> YAML:
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # keep ciphertexts on one line
+    yaml.explicit_start = True
     return yaml
 
 

@@ -32,6 +32,8 @@ class CameraRef:
 
     site_id: str
     id: str
+    # Detector hosts allowed to analyse this camera; empty: any host.
+    hosts: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -138,30 +140,53 @@ def _pack_host(
 def plan_shards(
     cameras: Iterable[CameraRef], hosts: Iterable[DetectorHostRef], cameras_per_core: int
 ) -> FleetPlan:
-    """Place cameras on hosts (own site first, then the roomiest host) and into shards."""
+    """Place cameras on hosts and into shards.
+
+    A camera may only go to one of its ``hosts`` (any host when empty). Cameras
+    of one site with the same allowed hosts form a group; the most constrained
+    groups are placed first, each on the roomiest allowed host that takes it
+    whole (ties by name), split over several hosts only when none does.
+    """
     if cameras_per_core < 1:
         raise ValueError("cameras_per_core must be at least 1")
     host_list = sorted(hosts)
-    by_site: dict[str, list[CameraRef]] = {}
+    known = {h.name for h in host_list}
+    groups: dict[tuple[str, tuple[str, ...]], list[CameraRef]] = {}
     for cam in sorted(cameras):
-        by_site.setdefault(cam.site_id, []).append(cam)
+        groups.setdefault((cam.site_id, tuple(sorted(cam.hosts))), []).append(cam)
     free = {h.name: h.cores * cameras_per_core for h in host_list}
     placed: dict[str, dict[str, list[CameraRef]]] = {h.name: {} for h in host_list}
     problems: list[FleetProblem] = []
-    if by_site and not host_list:
-        raise FleetError(
-            [FleetProblem(RULE_NO_HOST, "cameras ask for detection but no detector host exists")]
-        )
 
-    def place(site_id: str, cams: list[CameraRef], candidates: list[DetectorHostRef]) -> None:
-        for host in candidates:
-            if not cams:
-                return
+    def order(key: tuple[str, tuple[str, ...]]) -> tuple:
+        site_id, allowed = key
+        return (len(allowed) if allowed else len(host_list) + 1, -len(groups[key]), site_id, allowed)
+
+    for key in sorted(groups, key=order):
+        site_id, allowed = key
+        cams = groups[key]
+        candidates = [h for h in host_list if not allowed or h.name in allowed]
+        missing = sorted(set(allowed) - known)
+        if not candidates:
+            where = f" (asked for {', '.join(missing)})" if missing else ""
+            problems.append(
+                FleetProblem(
+                    RULE_NO_HOST,
+                    f"site {site_id}: {len(cams)} camera(s) ask for detection but no detector "
+                    f"host can take them{where}",
+                )
+            )
+            continue
+        roomiest = sorted(candidates, key=lambda h: (-free[h.name], h.name))
+        whole = [h for h in roomiest if free[h.name] >= len(cams)]
+        for host in whole[:1] or roomiest:
             take = min(free[host.name], len(cams))
             if take:
                 placed[host.name].setdefault(site_id, []).extend(cams[:take])
                 free[host.name] -= take
                 cams = cams[take:]
+            if not cams:
+                break
         if cams:
             problems.append(
                 FleetProblem(
@@ -170,17 +195,6 @@ def plan_shards(
                     f"(capacity {cameras_per_core} camera(s) per core); add cores or hosts",
                 )
             )
-
-    own_sites = [s for s in by_site if any(h.site_id == s for h in host_list)]
-    for site_id in own_sites:
-        place(site_id, by_site[site_id], [h for h in host_list if h.site_id == site_id])
-    # Sites without their own host, largest first, each onto the roomiest host
-    # (ties by name) so that it stays on one host whenever it fits.
-    others = sorted((s for s in by_site if s not in own_sites), key=lambda s: (-len(by_site[s]), s))
-    for site_id in others:
-        order = sorted(host_list, key=lambda h: (-free[h.name], h.name))
-        fits = [h for h in order if free[h.name] >= len(by_site[site_id])]
-        place(site_id, by_site[site_id], fits[:1] + [h for h in order if h not in fits[:1]])
     if problems:
         raise FleetError(problems)
     plans = tuple(
@@ -190,36 +204,49 @@ def plan_shards(
     return FleetPlan(cameras_per_core=cameras_per_core, hosts=plans)
 
 
+def detector_host_name(site_id: str, number: int) -> str:
+    """Host name of detector host ``number`` of a site (docs/CONTRACT.md)."""
+    return f"{site_id}-det{number}"
+
+
 def plan_fleet(
     inventory: Any,
     cameras_per_core: int,
-    cores_of: Callable[[Any], int],
+    cores_of: Callable[[str], int],
     lawful: Callable[[Any, Any], bool] | None = None,
 ) -> FleetPlan:
     """Plan the detector fleet of a loaded ``vigie`` inventory.
 
-    ``cores_of(detector_host)`` gives a host's cores (inventory value or stack
-    default); ``lawful`` defaults to ``vigie.rules.lawful_detection``.
+    A camera is analysed at its site's ``analysing_site`` (``analysed_at``), on
+    detector host ``detector_host`` there when the camera names one, else on any
+    of that site's detector hosts. ``cores_of(host_name)`` gives a host's cores
+    (a stack setting: the inventory does not carry hardware); ``lawful``
+    defaults to ``vigie.rules.lawful_detection``.
     """
     if lawful is None:
         from vigie.rules import lawful_detection as lawful
+    hosts = [
+        DetectorHostRef(name=name, site_id=site_id, cores=cores_of(name))
+        for site_id, site in inventory.sites.items()
+        for name in (detector_host_name(site_id, h.id) for h in site.detector_hosts)
+    ]
     cameras: list[CameraRef] = []
     skipped: dict[str, str] = {}
-    hosts: list[DetectorHostRef] = []
-    for site_id, site in inventory.sites.items():
-        for host in site.detector_hosts:
-            hosts.append(DetectorHostRef(name=_host_name(host), site_id=site_id, cores=cores_of(host)))
-    for cam in inventory.cameras():
-        site = inventory.sites[cam.site_id]
-        if cam.detection is None:
-            skipped[f"{cam.site_id}/{cam.id}"] = "no detection asked"
-        elif not lawful(cam, site):
-            skipped[f"{cam.site_id}/{cam.id}"] = "detection not lawful here (LEGAL-DETECTION-PUBLIC-ROAD)"
-        else:
-            cameras.append(CameraRef(site_id=cam.site_id, id=cam.id))
+    for site in inventory.sites.values():
+        home = inventory.sites.get(site.analysing_site)
+        home_hosts = [detector_host_name(home.id, h.id) for h in home.detector_hosts] if home else []
+        for cam in site.cameras:
+            key = f"{site.id}/{cam.id}"
+            if cam.detection is None:
+                skipped[key] = "no detection asked"
+            elif not lawful(cam, site):
+                skipped[key] = "detection not lawful here (LEGAL-DETECTION-PUBLIC-ROAD)"
+            else:
+                allowed = (
+                    (detector_host_name(site.analysing_site, cam.detector_host),)
+                    if cam.detector_host
+                    else tuple(home_hosts) or (detector_host_name(site.analysing_site, 1),)
+                )
+                cameras.append(CameraRef(site_id=site.id, id=cam.id, hosts=allowed))
     plan = plan_shards(cameras, hosts, cameras_per_core)
     return FleetPlan(cameras_per_core=plan.cameras_per_core, hosts=plan.hosts, skipped=skipped)
-
-
-def _host_name(host: Any) -> str:
-    return host if isinstance(host, str) else host.name
