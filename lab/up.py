@@ -24,14 +24,16 @@ from lab import secrets, topology
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / ".lab"
 BIN = Path(sys.executable).parent
-INVENTORY = ROOT / "inventories" / "lab"
+# Another inventory can be laid out (e.g. a test file), the lab one by default.
+INVENTORY = Path(os.environ.get("VIGIE_LAB_INVENTORY", ROOT / "inventories" / "lab"))
 HOST_IMAGE = "vigie/debian-systemd:bookworm"
 SLIM_IMAGE = "vigie/debian-slim:bookworm"
 BROKER_IMAGE = "vigie/lab-mosquitto:bookworm"
-CAMERA_IMAGE = os.environ.get("VIGIE_CAMERA_SIM_IMAGE", "vigie/camera-sim:bookworm")
+CAMERA_IMAGE = "vigie/camera-sim:bookworm"  # built by lab/camera_sim/build.sh
 # Small on purpose: the emergency-purge test fills it (tests/lab/).
 RECORDER_STORAGE_SIZE = os.environ.get("VIGIE_LAB_STORAGE_SIZE", "256m")
-FOOTAGE = ("vtest.avi", "tree.avi", "Megamind.avi")
+# tree.avi decodes to 4:4:4, which encode.sh (baseline profile) refuses.
+FOOTAGE = ("vtest.avi", "Megamind.avi")
 SSH_USER = "root"
 
 
@@ -60,10 +62,7 @@ def ensure_images() -> None:
     if not d.image_exists(BROKER_IMAGE):
         log(f"building {BROKER_IMAGE}")
         run("docker", "build", "-q", "-t", BROKER_IMAGE, "lab/mqtt", stdout=subprocess.DEVNULL)
-    if not d.image_exists(CAMERA_IMAGE):
-        raise SystemExit(
-            f"lab: camera simulator image {CAMERA_IMAGE} is missing: see lab/camera_sim/README.md"
-        )
+    run("bash", "lab/camera_sim/build.sh", stdout=subprocess.DEVNULL)
 
 
 def encoded_footage() -> list[Path]:
@@ -156,9 +155,9 @@ def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None) -> No
     if not d.exists("container", cam.container):
         d.create_container(
             cam.container, CAMERA_IMAGE, [(cam.segment, cam.address)],
-            ["-v", f"{footage.parent}:/footage:ro"],
-            ["python3", "/usr/local/bin/camera_sim.py", "--address", "0.0.0.0",
-             "--port", str(url.port or 554), "--mount", f"{url.path}=/footage/{footage.name}@5"],
+            ["-v", f"{footage.parent}:/lab-footage:ro"],
+            # The image's entrypoint listens on 0.0.0.0:554 inside the container.
+            ["--port", str(url.port or 554), "--mount", f"{url.path}=/lab-footage/{footage.name}@5"],
         )  # fmt: skip
     if not d.running(cam.container):
         d.docker("start", cam.container)

@@ -1,0 +1,75 @@
+"""Converge the lab twice: the first run provisions, the second must change nothing.
+
+    .venv/bin/python -m lab.converge [--playbook playbooks/site.yml]
+
+Prints Ansible's output as it comes, then the timings; saves them to
+.lab/timings.json. Exit status: 0 when both runs succeed and the rerun reports
+changed=0 on every host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB = ROOT / ".lab"
+BIN = Path(sys.executable).parent
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+
+def playbook_command(playbook: str) -> list[str]:
+    return [
+        str(BIN / "ansible-playbook"), "-i", os.environ.get("VIGIE_LAB_INVENTORY", str(ROOT / "inventories" / "lab")), playbook,
+        "-e", f"@{LAB / 'secrets.yml'}", "--vault-password-file", str(LAB / "vault-password"),
+    ]  # fmt: skip
+
+
+def run_playbook(playbook: str) -> tuple[int, float, dict[str, dict[str, int]]]:
+    """Run once, echoing the output; return exit status, seconds and the recap."""
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0"}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        playbook_command(playbook), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    recap: dict[str, dict[str, int]] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if m := RECAP.match(line):
+            recap[m[1]] = dict(zip(("ok", "changed", "unreachable", "failed"),
+                                   map(int, m.groups()[1:]), strict=True))  # fmt: skip
+    return proc.wait(), time.monotonic() - started, recap
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--playbook", default="playbooks/site.yml")
+    args = parser.parse_args()
+    rc, first, _ = run_playbook(args.playbook)
+    if rc != 0:
+        print(f"lab: first converge failed (exit {rc}) after {first:.0f} s", file=sys.stderr)
+        return 1
+    rc, rerun, recap = run_playbook(args.playbook)
+    changed = {h: r["changed"] for h, r in recap.items() if r["changed"]}
+    timings = {
+        "playbook": args.playbook, "first_converge_s": round(first, 1),
+        "rerun_s": round(rerun, 1), "rerun_changed": changed, "hosts": sorted(recap),
+    }  # fmt: skip
+    (LAB / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print(f"lab: first converge {first:.0f} s, idempotent rerun {rerun:.0f} s", file=sys.stderr)
+    if rc != 0 or changed:
+        print(f"lab: the rerun is not idempotent (exit {rc}, changed: {changed})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
