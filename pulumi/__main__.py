@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from vigie_stack.config import read_config  # noqa: E402
-from vigie_stack.program import declare  # noqa: E402
+from vigie_stack.config import read_config
+from vigie_stack.program import declare
 
 declare(read_config())

@@ -72,7 +72,9 @@ def validate_image_from_repo(args: ResourceValidationArgs, report: ReportViolati
     build = args.props.get("build") or {}
     context = Path(build.get("context") or "")
     if context.name != "detector_image":
-        report(f"{args.name}: the detector image is built from the repository's detector_image/", None)
+        report(
+            f"{args.name}: the detector image is built from the repository's detector_image/", None
+        )
     if args.props.get("skipPush") is not True:
         report(f"{args.name}: the detector image is built where it runs and never pushed", None)
 

@@ -1,12 +1,12 @@
 """DetectorHost and DetectorImage under Pulumi mocks, on a hand-made fleet plan."""
 
-import pulumi
 import pytest
-
-from vigie.fleet import CameraRef, DetectorHostRef, plan_shards
 from vigie_stack.config import REPO_ROOT, ContainerLimits
 from vigie_stack.host import CONFIG_DIR, DetectorHost
 from vigie_stack.recorder import is_secret, reveal, run_under_mocks
+
+import pulumi
+from vigie.fleet import CameraRef, DetectorHostRef, plan_shards
 
 CONTAINER = "docker:index/container:Container"
 

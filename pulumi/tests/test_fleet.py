@@ -36,7 +36,7 @@ def test_site_larger_than_a_shard_fills_whole_shards_first():
 def test_cameras_stay_on_their_allowed_hosts_and_free_ones_go_to_the_roomiest():
     hosts = [DetectorHostRef("a-det1", "a", cores=2), DetectorHostRef("b-det1", "b", cores=2)]
     pinned_b = [CameraRef("a", f"p{i}", hosts=("b-det1",)) for i in range(3)]
-    cameras = pinned_b + [CameraRef("b", "c0", hosts=("b-det1",))] + cams("x", 2)
+    cameras = [*pinned_b, CameraRef("b", "c0", hosts=("b-det1",)), *cams("x", 2)]
     plan = plan_shards(cameras, hosts, cameras_per_core=2)
     by_host = {h.host.name: {(c.site_id, c.id) for c in h.cameras} for h in plan.hosts}
     assert {("a", "p0"), ("a", "p1"), ("a", "p2"), ("b", "c0")} <= by_host["b-det1"]

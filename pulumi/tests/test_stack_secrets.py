@@ -3,7 +3,6 @@
 import shutil
 
 import pytest
-
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.passphrase import Crypter, PassphraseError

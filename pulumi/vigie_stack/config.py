@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pulumi
 from pydantic import BaseModel, ConfigDict, Field
+
+import pulumi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,7 @@ class StackSettings(BaseModel):
     inventory: Path
     cameras_per_core: int = Field(ge=1)
     default_cores: int = Field(2, ge=1)
+    cores: dict[str, int] = Field(default_factory=dict)  # per detector host, else default
     # Docker endpoint of a detector host: "{name}" and "{address}" are filled in.
     docker_host_template: str = "ssh://root@{name}"
     docker_hosts: dict[str, str] = Field(default_factory=dict)
@@ -48,6 +50,9 @@ class StackSettings(BaseModel):
         if name in self.docker_hosts:
             return self.docker_hosts[name]
         return self.docker_host_template.format(name=name, address=address or name)
+
+    def cores_of(self, host_name: str) -> int:
+        return self.cores.get(host_name, self.default_cores)
 
     @property
     def inventory_path(self) -> Path:
@@ -67,6 +72,7 @@ def read_config() -> StackConfig:
         inventory=cfg.require("inventory"),
         cameras_per_core=cfg.require_int("camerasPerCore"),
         default_cores=cfg.get_int("defaultCores") or 2,
+        cores=cfg.get_object("cores") or {},
         docker_host_template=cfg.get("dockerHostTemplate") or "ssh://root@{name}",
         docker_hosts=cfg.get_object("dockerHosts") or {},
         ssh_opts=cfg.get_object("sshOpts") or [],

@@ -7,14 +7,45 @@ it only ever exists inside a secret ``pulumi.Output``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import pulumi
 import yaml
-
-from vigie.fleet import Shard
 from vigie_stack.config import StackConfig
+
+import pulumi
+from vigie.fleet import Shard
+
+RTSP_PORT = 554
+
+
+@dataclass(frozen=True)
+class CameraSource:
+    """What a detector needs to know about one camera, taken from the model."""
+
+    id: str
+    site: str
+    url: str  # without credentials
+    credential: str | None
+    detection: dict[str, Any]
+    privacy_masks: list[list[list[float]]]
+    opening_hours: str | None
+
+    @classmethod
+    def of(cls, camera: Any, inventory: Any, network: Any) -> CameraSource:
+        site = inventory.sites[camera.site_id]
+        address = network.sites[site.id].camera_address(camera.id)
+        detection = camera.detection.model_dump(mode="json") if camera.detection else {}
+        return cls(
+            id=camera.id,
+            site=site.id,
+            url=f"rtsp://{address}:{RTSP_PORT}{camera.rtsp_path}",
+            credential=camera.credential or site.camera_credential,
+            detection=detection,
+            privacy_masks=[[list(p) for p in poly] for poly in camera.privacy_masks],
+            opening_hours=site.opening_hours,
+        )
 
 
 def with_credentials(url: str, username: str, password: str) -> str:
@@ -25,51 +56,48 @@ def with_credentials(url: str, username: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def camera_entry(camera: Any, site: Any, credentials: dict[str, dict[str, str]]) -> dict[str, Any]:
-    cred = credentials.get(camera.credential) if getattr(camera, "credential", None) else None
-    url = camera.rtsp_url
-    if cred:
-        url = with_credentials(url, cred["username"], cred["password"])
-    detection = camera.detection
+def camera_entry(cam: CameraSource, credentials: dict[str, dict[str, str]]) -> dict[str, Any]:
+    cred = credentials.get(cam.credential) if cam.credential else None
+    url = with_credentials(cam.url, cred["username"], cred["password"]) if cred else cam.url
     return {
-        "id": camera.id,
-        "site": camera.site_id,
+        "id": cam.id,
+        "site": cam.site,
         "url": url,
-        "detection": detection.model_dump(mode="json")
-        if hasattr(detection, "model_dump")
-        else detection,
-        "privacy_masks": [list(map(list, poly)) for poly in camera.privacy_masks],
-        "opening_hours": _opening_hours(site),
+        "detection": cam.detection,
+        "privacy_masks": cam.privacy_masks,
+        "opening_hours": cam.opening_hours,
     }
 
 
-def _opening_hours(site: Any) -> Any:
-    hours = getattr(site, "opening_hours", None)
-    return hours.model_dump(mode="json") if hasattr(hours, "model_dump") else hours
+def document(
+    shard: Shard,
+    cameras: dict[tuple[str, str], CameraSource],
+    config: StackConfig,
+    password: str,
+    credentials: dict[str, dict[str, str]],
+) -> dict[str, Any]:
+    mqtt = config.settings.mqtt
+    return {
+        "mqtt": {
+            "host": mqtt.host,
+            "port": mqtt.port,
+            "username": mqtt.username,
+            "password": password,
+            "topic_prefix": mqtt.topic_prefix,
+            "client_id": f"{shard.host}-{shard.container_name}",
+        },
+        "cameras": [camera_entry(cameras[(c.site_id, c.id)], credentials) for c in shard.cameras],
+    }
 
 
 def render(
-    shard: Shard, cameras: dict[tuple[str, str], Any], sites: dict[str, Any], config: StackConfig
+    shard: Shard, cameras: dict[tuple[str, str], CameraSource], config: StackConfig
 ) -> pulumi.Output[str]:
     """YAML text for ``shard``, as a secret Output."""
-    mqtt = config.settings.mqtt
 
     def build(args: list[Any]) -> str:
         password, credentials = args
-        doc = {
-            "mqtt": {
-                "host": mqtt.host,
-                "port": mqtt.port,
-                "username": mqtt.username,
-                "password": password,
-                "topic_prefix": mqtt.topic_prefix,
-                "client_id": f"{shard.host}-{shard.container_name}",
-            },
-            "cameras": [
-                camera_entry(cameras[(c.site_id, c.id)], sites[c.site_id], credentials or {})
-                for c in shard.cameras
-            ],
-        }
+        doc = document(shard, cameras, config, password, credentials or {})
         validate(doc)
         return yaml.safe_dump(doc, sort_keys=False)
 

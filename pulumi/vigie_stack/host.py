@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-import pulumi
 import pulumi_docker as docker
-
-from vigie.fleet import HostPlan, Shard
 from vigie_stack.config import ContainerLimits
 from vigie_stack.image import DetectorImage
+
+import pulumi
+from vigie.fleet import HostPlan, Shard
 
 CONFIG_DIR = "/etc/vigie-detector"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
@@ -48,9 +48,7 @@ class DetectorHost(pulumi.ComponentResource):
             f"{name}-docker", host=docker_host, ssh_opts=ssh_opts or None, opts=child
         )
         on_host = pulumi.ResourceOptions(parent=self, provider=self.provider)
-        self.image = DetectorImage(
-            f"{name}-image", image_name, provider=self.provider, opts=child
-        )
+        self.image = DetectorImage(f"{name}-image", image_name, provider=self.provider, opts=child)
         self.network = docker.Network(
             f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_host
         )
@@ -78,7 +76,9 @@ class DetectorHost(pulumi.ComponentResource):
             start=False,
             must_run=False,
             network_mode="none",
-            mounts=[docker.ContainerMountArgs(type="volume", source=volume.name, target=CONFIG_DIR)],
+            mounts=[
+                docker.ContainerMountArgs(type="volume", source=volume.name, target=CONFIG_DIR)
+            ],
             uploads=[
                 docker.ContainerUploadArgs(
                     file=CONFIG_FILE, content=pulumi.Output.secret(config_text), permissions="0440"

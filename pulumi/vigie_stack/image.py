@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pulumi
 import pulumi_docker as docker
-
 from vigie_stack.config import REPO_ROOT
+
+import pulumi
 
 DETECTOR_CONTEXT = REPO_ROOT / "detector_image"
 

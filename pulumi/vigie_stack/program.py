@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-
-from vigie.fleet import FleetError, FleetPlan, plan_fleet
 from vigie_stack import detector_config
 from vigie_stack.config import StackConfig
 from vigie_stack.host import DetectorHost
+
+import pulumi
+from vigie.fleet import FleetError, FleetPlan, plan_fleet
+from vigie.netplan import plan_network
 
 
 def _load(config: StackConfig) -> Any:
@@ -24,21 +25,13 @@ def _load(config: StackConfig) -> Any:
         raise pulumi.RunError("\n".join(lines)) from None
 
 
-def _address(host: Any) -> str | None:
-    for attr in ("management_address", "address", "ansible_host"):
-        value = getattr(host, attr, None)
-        if value:
-            return str(value)
-    return None
-
-
 def plan(config: StackConfig, inventory: Any) -> FleetPlan:
     settings = config.settings
     try:
         return plan_fleet(
             inventory,
             settings.cameras_per_core,
-            cores_of=lambda h: getattr(h, "cores", None) or settings.default_cores,
+            cores_of=settings.cores_of,
         )
     except FleetError as exc:
         where = settings.inventory_path
@@ -51,23 +44,24 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
     inventory = _load(config)
     fleet = plan(config, inventory)
     settings = config.settings
-    cameras = {(c.site_id, c.id): c for c in inventory.cameras()}
-    host_objects = {
-        (h if isinstance(h, str) else h.name): h
-        for site in inventory.sites.values()
-        for h in site.detector_hosts
+    network = plan_network(inventory)
+    cameras = {
+        (c.site_id, c.id): detector_config.CameraSource.of(c, inventory, network)
+        for c in inventory.cameras()
     }
     hosts: dict[str, DetectorHost] = {}
     for host_plan in fleet.hosts:
         name = host_plan.host.name
+        number = int(name.rsplit("-det", 1)[1])
+        address = network.sites[host_plan.host.site_id].detector_address(number, "management")
         configs = {
-            shard.index: detector_config.render(shard, cameras, inventory.sites, config)
+            shard.index: detector_config.render(shard, cameras, config)
             for shard in host_plan.shards
         }
         hosts[name] = DetectorHost(
             name,
             host_plan,
-            docker_host=settings.docker_host(name, _address(host_objects.get(name))),
+            docker_host=settings.docker_host(name, address),
             ssh_opts=settings.ssh_opts,
             image_name=settings.image_name,
             limits=settings.limits,
@@ -75,10 +69,7 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
         )
     pulumi.export(
         "shards",
-        {
-            s.resource_name: [f"{c.site_id}/{c.id}" for c in s.cameras]
-            for s in fleet.shards
-        },
+        {s.resource_name: [f"{c.site_id}/{c.id}" for c in s.cameras] for s in fleet.shards},
     )
     pulumi.export("not_analysed", fleet.skipped)
     return hosts

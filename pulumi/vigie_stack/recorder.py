@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import pulumi
 from pulumi.runtime import rpc
+
+import pulumi
 
 SECRET_SIG = rpc._special_sig_key  # marks a secret value in recorded inputs
 

@@ -1,0 +1,176 @@
+"""`make lab-detectors`: the lab stack's detector containers, on the lab's detector hosts.
+
+1. Writes the lab stack file ``.pulumi-state/Pulumi.lab.yaml`` (git-ignored):
+   the committed ``Pulumi.lab.yaml`` plus the lab's addresses, SSH options and
+   broker, with the MQTT password and camera credentials encrypted under a
+   passphrase generated in ``.pulumi-state/`` (Pulumi's passphrase format).
+2. With the ``pulumi`` CLI: ``pulumi up --stack lab`` on the local file backend
+   ``.pulumi-state/``. Without it: the same program runs under Pulumi's mocks,
+   and what it declared is created with the docker SDK over SSH
+   (``vigie_stack/replay.py``). Says which path it took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import docker
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from vigie_stack import stackfile
+from vigie_stack.config import REPO_ROOT
+
+STATE_DIR = REPO_ROOT / ".pulumi-state"
+LAB_STATE = REPO_ROOT / ".lab" / "state.json"
+STACK_FILE = STATE_DIR / "Pulumi.lab.yaml"
+PASSPHRASE_FILE = STATE_DIR / "passphrase-lab"
+
+
+def fail(message: str) -> None:
+    print(f"lab-detectors: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def lab_state() -> dict:
+    if not LAB_STATE.exists():
+        fail(f"{LAB_STATE} not found: run `make lab` first")
+    return json.loads(LAB_STATE.read_text())
+
+
+def ssh_opts(state: dict) -> list[str]:
+    ssh = state["ssh"]
+    return [
+        "-i", ssh["private_key"],
+        "-o", f"UserKnownHostsFile={ssh['known_hosts']}",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes",
+    ]  # fmt: skip
+
+
+def camera_credentials(state: dict) -> dict:
+    """The lab's camera credentials, from its ansible-vault file."""
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    secret = VaultSecret(Path(state["vault_password_file"]).read_bytes().strip())
+    raw = Path(state["secrets_file"]).read_bytes()
+    text = (
+        VaultLib([("default", secret)]).decrypt(raw) if raw.startswith(b"$ANSIBLE_VAULT") else raw
+    )
+    return (yaml.safe_load(text) or {}).get("vigie_camera_credentials", {})
+
+
+def passphrase() -> str:
+    STATE_DIR.mkdir(exist_ok=True)
+    if not PASSPHRASE_FILE.exists():
+        PASSPHRASE_FILE.write_text(secrets.token_urlsafe(32))
+        PASSPHRASE_FILE.chmod(0o600)
+    return PASSPHRASE_FILE.read_text()
+
+
+def write_stack_file(state: dict) -> str:
+    phrase = passphrase()
+    detector_hosts = {name: h for name, h in state["hosts"].items() if h["kind"] == "detector_host"}
+    data = stackfile.load(REPO_ROOT / "Pulumi.lab.yaml")
+    config = data["config"]
+    config["vigie:inventory"] = state.get("inventory", "inventories/lab")
+    config["vigie:dockerHosts"] = {
+        name: f"ssh://{state['ssh']['user']}@{h['ansible_host']}"
+        for name, h in detector_hosts.items()
+    }
+    config["vigie:sshOpts"] = ssh_opts(state)
+    mqtt = state["mqtt"]
+    config["vigie:mqtt"] = {
+        "host": mqtt["host"],
+        "port": mqtt["port"],
+        "username": mqtt["username"],
+    }
+    # Keep the salt across runs (if any), so secrets stay readable by the CLI.
+    old = stackfile.load(STACK_FILE) if STACK_FILE.exists() else {}
+    if "encryptionsalt" in old:
+        data.insert(0, "encryptionsalt", old["encryptionsalt"])
+    stackfile.dump(STACK_FILE, data)
+    password = Path(mqtt["password_file"]).read_text().strip()
+    stackfile.set_secret(STACK_FILE, "vigie:mqttPassword", password, phrase)
+    creds = json.dumps(camera_credentials(state))
+    stackfile.set_secret(STACK_FILE, "vigie:cameraCredentials", creds, phrase)
+    return phrase
+
+
+def with_cli(phrase: str) -> int:
+    print("lab-detectors: path taken: pulumi CLI (`pulumi up --stack lab`, file backend)")
+    env = {
+        **os.environ,
+        "PULUMI_BACKEND_URL": f"file://{STATE_DIR}",
+        "PULUMI_CONFIG_PASSPHRASE_FILE": str(PASSPHRASE_FILE),
+    }
+    subprocess.run(
+        ["pulumi", "stack", "select", "--create", "lab"], cwd=REPO_ROOT, env=env, check=True
+    )
+    cmd = ["pulumi", "up", "--yes", "--stack", "lab", "--config-file", str(STACK_FILE)]
+    return subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode
+
+
+def ensure_local_image(outer: docker.DockerClient, name: str) -> None:
+    """The detector image on this machine's engine, built from detector_image/ once."""
+    try:
+        outer.images.get(name)
+    except docker.errors.ImageNotFound:
+        subprocess.run(
+            ["docker", "build", "-t", name, str(REPO_ROOT / "detector_image")], check=True
+        )
+
+
+def without_cli(phrase: str, state: dict) -> int:
+    print(
+        "lab-detectors: path taken: no pulumi CLI here; the lab stack runs under Pulumi's mocks "
+        "and its declared containers are created with the docker SDK over SSH"
+    )
+    from vigie_stack.config import read_config
+    from vigie_stack.program import declare
+    from vigie_stack.recorder import run_under_mocks
+    from vigie_stack.replay import PROVIDER, HostTarget, load_via_exec, replay
+    from vigie_stack.ssh_docker import SshDockerSocket
+
+    config, secret_keys = stackfile.resolve(STACK_FILE, phrase)
+    mocks = run_under_mocks(config, secret_keys, "lab", lambda: declare(read_config()))
+    outer = docker.from_env()
+    targets: dict[str, HostTarget] = {}
+    with ExitStack() as stack:
+        for prov in mocks.of_type(PROVIDER):
+            host_name = prov.name.removesuffix("-docker")
+            url = stack.enter_context(
+                SshDockerSocket(prov.inputs["host"], prov.inputs.get("sshOpts", []))
+            )
+
+            def load(image: str, container: str = state["hosts"][host_name]["container"]) -> None:
+                ensure_local_image(outer, image)
+                load_via_exec(outer, container)(image)
+
+            targets[prov.name] = HostTarget(docker_url=url, load_image=load)
+        report = replay(mocks, targets)
+    for line in report.created:
+        print(f"  created {line}")
+    for line in report.kept:
+        print(f"  unchanged {line}")
+    return 0
+
+
+def main() -> int:
+    state = lab_state()
+    phrase = write_stack_file(state)
+    if shutil.which("pulumi"):
+        return with_cli(phrase)
+    return without_cli(phrase, state)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
