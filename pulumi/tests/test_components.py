@@ -2,13 +2,15 @@
 
 import pytest
 from vigie_stack.config import REPO_ROOT, ContainerLimits
-from vigie_stack.host import CONFIG_DIR, DetectorHost
+from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, PASSWORD_FILE
+from vigie_stack.host import DetectorHost
 from vigie_stack.recorder import is_secret, reveal, run_under_mocks
 
 import pulumi
 from vigie.fleet import CameraRef, DetectorHostRef, plan_shards
 
 CONTAINER = "docker:index/container:Container"
+MQTT_PASSWORD = "unit-test-mqtt-password"
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,7 @@ def recorded():
             image_name="vigie/detector:test",
             limits=ContainerLimits(cpus=1.0, memory_mb=384),
             configs={s.index: pulumi.Output.secret(f"shard {s.index}") for s in host_plan.shards},
+            mqtt_password=pulumi.Output.secret(MQTT_PASSWORD),
         )
 
     return run_under_mocks({}, [], "unit", program)
@@ -48,8 +51,13 @@ def test_containers_are_limited_read_only_unprivileged_and_restarted(recorded):
         assert i["restart"] == "unless-stopped"
         assert float(i["cpus"]) == 1.0 and i["memory"] == 384
         assert i["healthcheck"]["tests"][0] == "CMD"
-        [mount] = i["mounts"]
-        assert mount["target"] == CONFIG_DIR and mount["readOnly"] is True
+        config_mount = [m for m in i["mounts"] if m["target"] == CONFIG_DIR]
+        assert [m.get("readOnly") for m in config_mount] == [True]
+        # The only writable places: the snapshots volume and a small /tmp.
+        assert [m["target"] for m in i["mounts"] if not m.get("readOnly")] == [
+            "/var/lib/vigie-detector"
+        ]
+        assert set(i["tmpfs"]) == {"/tmp"}
 
 
 def test_config_is_uploaded_as_a_secret_and_never_started(recorded):
@@ -57,11 +65,9 @@ def test_config_is_uploaded_as_a_secret_and_never_started(recorded):
     assert len(writers) == 2
     for w in writers:
         assert is_secret(w.inputs["uploads"])
-        [upload] = reveal(w.inputs["uploads"])
-        assert upload["file"] == f"{CONFIG_DIR}/config.yaml"
-        assert upload["content"] == w.inputs["name"].replace("vigie-detector-", "shard ").replace(
-            "-config", ""
-        )
+        files = {u["file"]: u["content"] for u in reveal(w.inputs["uploads"])}
+        shard = w.inputs["name"].removeprefix("vigie-detector-").removesuffix("-config")
+        assert files == {CONFIG_FILE: f"shard {shard}", PASSWORD_FILE: MQTT_PASSWORD}
 
 
 def test_provider_points_at_the_host_over_ssh(recorded):

@@ -1,8 +1,10 @@
-"""The configuration file of one detector container, rendered from the model.
+"""The configuration files of one detector container, rendered from the model.
 
-Schema: ``vigie_detector.config.DetectorConfig`` (detector_image/README.md).
-The document carries the MQTT password and the cameras' RTSP credentials, so
-it only ever exists inside a secret ``pulumi.Output``.
+Schema: ``vigie_detector.config.DetectorConfig`` (detector_image/README.md),
+checked here before anything is declared. The detector refuses a password in
+its configuration: the MQTT password goes to its own file (``password_file``).
+Both files only ever exist inside secret ``pulumi.Output`` values (the config
+carries the cameras' RTSP credentials).
 """
 
 from __future__ import annotations
@@ -12,12 +14,18 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
+from vigie_detector.config import DetectorConfig
 from vigie_stack.config import StackConfig
 
 import pulumi
 from vigie.fleet import Shard
 
 RTSP_PORT = 554
+CONFIG_DIR = "/etc/vigie-detector"
+CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
+PASSWORD_FILE = f"{CONFIG_DIR}/mqtt-password"
+# Snapshots of events are recordings (CSI L252-5): on their own volume.
+SNAPSHOTS_DIR = "/var/lib/vigie-detector/snapshots"
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,6 @@ def document(
     shard: Shard,
     cameras: dict[tuple[str, str], CameraSource],
     config: StackConfig,
-    password: str,
     credentials: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
     mqtt = config.settings.mqtt
@@ -82,10 +89,11 @@ def document(
             "host": mqtt.host,
             "port": mqtt.port,
             "username": mqtt.username,
-            "password": password,
+            "password_file": PASSWORD_FILE,
             "topic_prefix": mqtt.topic_prefix,
             "client_id": f"{shard.host}-{shard.container_name}",
         },
+        "snapshots_dir": SNAPSHOTS_DIR,
         "cameras": [camera_entry(cameras[(c.site_id, c.id)], credentials) for c in shard.cameras],
     }
 
@@ -93,23 +101,11 @@ def document(
 def render(
     shard: Shard, cameras: dict[tuple[str, str], CameraSource], config: StackConfig
 ) -> pulumi.Output[str]:
-    """YAML text for ``shard``, as a secret Output."""
+    """The configuration YAML of ``shard``, as a secret Output."""
 
-    def build(args: list[Any]) -> str:
-        password, credentials = args
-        doc = document(shard, cameras, config, password, credentials or {})
-        validate(doc)
+    def build(credentials: dict[str, dict[str, str]] | None) -> str:
+        doc = document(shard, cameras, config, credentials or {})
+        DetectorConfig.model_validate(doc)  # the detector's own schema, before any deploy
         return yaml.safe_dump(doc, sort_keys=False)
 
-    return pulumi.Output.secret(
-        pulumi.Output.all(config.mqtt_password, config.camera_credentials).apply(build)
-    )
-
-
-def validate(doc: dict[str, Any]) -> None:
-    """Check the document against the detector's own model when it is installed."""
-    try:
-        from vigie_detector.config import DetectorConfig
-    except ImportError:  # the detector package is optional for the stack
-        return
-    DetectorConfig.model_validate(doc)
+    return pulumi.Output.secret(config.camera_credentials.apply(build))

@@ -6,14 +6,14 @@ import hashlib
 
 import pulumi_docker as docker
 from vigie_stack.config import ContainerLimits
+from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, PASSWORD_FILE, SNAPSHOTS_DIR
 from vigie_stack.image import DetectorImage
 
 import pulumi
 from vigie.fleet import HostPlan, Shard
 
-CONFIG_DIR = "/etc/vigie-detector"
-CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 NETWORK_NAME = "vigie-detectors"
+SNAPSHOTS_PARENT = SNAPSHOTS_DIR.rsplit("/", 1)[0]
 # The detector touches this file after every analysed frame batch (see
 # detector_image/README.md); stale for 60 s means the container is unhealthy.
 HEALTHCHECK = ["CMD", "python3", "-m", "vigie_detector.health", "--max-age", "60"]
@@ -40,6 +40,7 @@ class DetectorHost(pulumi.ComponentResource):
         image_name: str,
         limits: ContainerLimits,
         configs: dict[int, pulumi.Output[str]],
+        mqtt_password: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("vigie:detector:Host", name, None, opts)
@@ -53,7 +54,8 @@ class DetectorHost(pulumi.ComponentResource):
             f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_host
         )
         self.containers = [
-            self._shard(shard, limits, configs[shard.index], on_host) for shard in plan.shards
+            self._shard(shard, limits, configs[shard.index], mqtt_password, on_host)
+            for shard in plan.shards
         ]
         self.container_names = pulumi.Output.all(*[c.name for c in self.containers])
         self.register_outputs({"container_names": self.container_names})
@@ -63,6 +65,7 @@ class DetectorHost(pulumi.ComponentResource):
         shard: Shard,
         limits: ContainerLimits,
         config_text: pulumi.Output[str],
+        mqtt_password: pulumi.Output[str],
         on_host: pulumi.ResourceOptions,
     ) -> docker.Container:
         volume = docker.Volume(
@@ -79,14 +82,28 @@ class DetectorHost(pulumi.ComponentResource):
             mounts=[
                 docker.ContainerMountArgs(type="volume", source=volume.name, target=CONFIG_DIR)
             ],
+            # Root-owned, world-readable inside a single-purpose container:
+            # the detector may run as any uid; nothing else runs there.
             uploads=[
                 docker.ContainerUploadArgs(
-                    file=CONFIG_FILE, content=pulumi.Output.secret(config_text), permissions="0440"
-                )
+                    file=CONFIG_FILE, content=pulumi.Output.secret(config_text), permissions="0444"
+                ),
+                docker.ContainerUploadArgs(
+                    file=PASSWORD_FILE,
+                    content=pulumi.Output.secret(mqtt_password),
+                    permissions="0444",
+                ),
             ],
             opts=on_host,
         )
-        digest = config_text.apply(lambda t: hashlib.sha256(t.encode()).hexdigest()[:16])
+        snapshots = docker.Volume(
+            f"{shard.resource_name}-snapshots",
+            name=f"{shard.container_name}-snapshots",
+            opts=on_host,
+        )
+        digest = pulumi.Output.all(config_text, mqtt_password).apply(
+            lambda parts: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+        )
         return docker.Container(
             shard.resource_name,
             name=shard.container_name,
@@ -102,7 +119,10 @@ class DetectorHost(pulumi.ComponentResource):
             mounts=[
                 docker.ContainerMountArgs(
                     type="volume", source=volume.name, target=CONFIG_DIR, read_only=True
-                )
+                ),
+                docker.ContainerMountArgs(
+                    type="volume", source=snapshots.name, target=SNAPSHOTS_PARENT
+                ),
             ],
             healthcheck=docker.ContainerHealthcheckArgs(
                 tests=HEALTHCHECK, interval="30s", timeout="5s", retries=3, start_period="30s"

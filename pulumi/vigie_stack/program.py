@@ -66,6 +66,7 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
             image_name=settings.image_name,
             limits=settings.limits,
             configs=configs,
+            mqtt_password=config.mqtt_password,
         )
     pulumi.export(
         "shards",
