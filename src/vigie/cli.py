@@ -1,0 +1,176 @@
+"""The `vigie` command: validate, lock, plan, summary, generate, rules.
+
+Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from vigie.errors import Diagnostic
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _directory(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a directory: {text}")
+    return path
+
+
+def _print_diagnostics(diags: list[Diagnostic], fmt: str, stream=sys.stdout) -> None:
+    if fmt == "json":
+        errors = [d for d in diags if d.severity == "error"]
+        json.dump(
+            {
+                "valid": not errors,
+                "errors": len(errors),
+                "warnings": len(diags) - len(errors),
+                "diagnostics": [d.as_dict() for d in diags],
+            },
+            stream,
+            indent=2,
+            ensure_ascii=False,
+        )
+        stream.write("\n")
+    else:
+        for d in diags:
+            stream.write(d.format() + "\n")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from vigie.loader import check_inventory
+
+    inv, diags = check_inventory(args.dir, today=args.today)
+    _print_diagnostics(diags, args.format)
+    errors = [d for d in diags if d.severity == "error"]
+    if args.format == "text":
+        if errors:
+            print(
+                f"{args.dir}: {len(errors)} error(s), {len(diags) - len(errors)} warning(s)",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"{args.dir}: valid: {len(inv.sites)} sites, {inv.camera_count()} cameras, "
+                f"{len(diags)} warning(s)",
+                file=sys.stderr,
+            )
+    return EXIT_INVALID if errors or inv is None else EXIT_OK
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from vigie.loader import check_inventory
+    from vigie.lockfile import write_lock
+
+    inv, diags = check_inventory(args.dir, today=args.today)
+    errors = [d for d in diags if d.severity == "error" and d.rule != "NET-LOCK-MISSING"]
+    if inv is None or errors:
+        _print_diagnostics(errors, "text")
+        return EXIT_INVALID
+    added = write_lock(inv, Path(args.dir))
+    print(f"{args.dir}/netplan.lock.yml: {added} new allocation(s) recorded", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from vigie.loader import check_inventory
+    from vigie.summary import print_summary
+
+    inv, diags = check_inventory(args.dir, today=args.today)
+    if inv is None or any(d.severity == "error" for d in diags):
+        _print_diagnostics(diags, "text")
+        return EXIT_INVALID
+    print_summary(inv)
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from vigie.plan import plan_change
+
+    text, code = plan_change(args.dir, base=args.base, today=args.today)
+    sys.stdout.write(text)
+    return code
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from vigie.generate import generate
+
+    if args.cameras < 1:
+        print("vigie generate: --cameras must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    stats = generate(Path(args.outdir), cameras=args.cameras, seed=args.seed)
+    print(
+        f"{args.outdir}: {stats['sites']} sites, {stats['cameras']} cameras, "
+        f"{stats['communes']} communes",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from vigie.rules import REGISTRY
+
+    for r in REGISTRY.values():
+        print(f"{r.id:32} {r.severity:8} {r.summary}  [{r.source}]")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vigie", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_dir(name: str, help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("dir", type=_directory, help="inventory directory, e.g. inventories/pilot")
+        sp.add_argument(
+            "--today",
+            type=_date,
+            default=None,
+            help="check authorisations as of this date (default: today)",
+        )
+        return sp
+
+    v = with_dir("validate", "check an inventory: schema, references, network, fibre, storage, law")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.set_defaults(func=cmd_validate)
+    with_dir("lock", "record new site and camera allocations in netplan.lock.yml").set_defaults(
+        func=cmd_lock
+    )
+    with_dir("summary", "print sites, cameras, recorders, storage and fibre load").set_defaults(
+        func=cmd_summary
+    )
+    pl = with_dir("plan", "Markdown of what the working tree changes against a git ref")
+    pl.add_argument("--base", default="HEAD", help="git ref to compare with (default: HEAD)")
+    pl.set_defaults(func=cmd_plan)
+    g = sub.add_parser("generate", help="write a deterministic synthetic département")
+    g.add_argument("outdir")
+    g.add_argument("--cameras", type=int, required=True)
+    g.add_argument("--seed", type=int, default=0)
+    g.set_defaults(func=cmd_generate)
+    sub.add_parser("rules", help="list every rule with its source").set_defaults(func=cmd_rules)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `vigie ... | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""Read an inventory directory into one checked `Inventory`.
+
+Every `*.yml` file under the directory is a *fragment* holding any of the
+sections `departement`, `points_of_presence`, `segments`, `agencies`,
+`competent_force`, `authorisations`, `sites`. Files skipped: the Ansible
+entry point (`vigie.yml`), the allocation lock (`netplan.lock.yml`), hidden
+files and `group_vars/`, `host_vars/`.
+
+Camera values are resolved field by field: the camera, else the site's
+`camera_defaults`, else the département's `defaults.camera`. A defaulted value
+keeps the line of the default, so an error points where it was written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from vigie.errors import Diagnostic, InventoryError
+from vigie.model import KNOWN_KEYS, Fragment, Inventory
+from vigie.yamlsrc import LDict, LList, Src, YamlProblem, load_yaml_file
+
+ENTRY_POINT_NAMES = ("vigie.yml", "vigie.yaml")
+LOCK_NAME = "netplan.lock.yml"
+SKIPPED_DIRS = {"group_vars", "host_vars"}
+
+
+def data_files(root: Path) -> list[Path]:
+    files = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") or part in SKIPPED_DIRS for part in rel.parts):
+            continue
+        if path.suffix not in (".yml", ".yaml") or not path.is_file():
+            continue
+        if rel.as_posix() in ENTRY_POINT_NAMES or rel.as_posix() == LOCK_NAME:
+            continue
+        files.append(path)
+    return files
+
+
+def _display(path: Path, root: Path, base: str) -> str:
+    return f"{base}/{path.relative_to(root).as_posix()}" if base else str(path)
+
+
+# --- camera defaults ---------------------------------------------------------------
+
+
+def _merged(*layers: Any) -> Any:
+    """Field-by-field overlay of raw mappings (last wins), keeping each value's source."""
+    out = LDict()
+    out.key_src = {}
+    out.src = Src("<defaults>", 0)
+    for layer in layers:
+        if not isinstance(layer, LDict):
+            continue
+        out.src = layer.src
+        for key, value in layer.items():
+            out[key] = value
+            out.key_src[key] = layer.value_src(key)
+    return out
+
+
+def _apply_camera_defaults(raw: Any, dept_defaults: Any) -> None:
+    if not isinstance(raw, LDict) or not isinstance(raw.get("sites"), LList):
+        return
+    for site in raw["sites"]:
+        if not isinstance(site, LDict) or not isinstance(site.get("cameras"), LList):
+            continue
+        site_defaults = site.get("camera_defaults")
+        cams = site["cameras"]
+        for i, cam in enumerate(cams):
+            if isinstance(cam, LDict):
+                cams[i] = _merged(dept_defaults, site_defaults, cam)
+
+
+def _department_camera_defaults(raws: list[Any]) -> Any:
+    for raw in raws:
+        dept = raw.get("departement") if isinstance(raw, LDict) else None
+        defaults = dept.get("defaults") if isinstance(dept, LDict) else None
+        if isinstance(defaults, LDict):
+            return defaults.get("camera")
+    return None
+
+
+# --- schema errors ------------------------------------------------------------------
+
+
+def _locate(raw: Any, loc: tuple) -> Src:
+    node, src = raw, getattr(raw, "src", Src("?", 1))
+    for part in loc:
+        if (isinstance(node, LDict) and part in node) or (
+            isinstance(node, LList) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            src, node = node.value_src(part), node[part]
+    return src
+
+
+def schema_diagnostics(exc: ValidationError, raw: Any) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        src = _locate(raw, loc)
+        names = [p for p in loc if isinstance(p, str) and not p.endswith("]") and "[" not in p]
+        name = names[-1] if names else "value"
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(name, KNOWN_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "remove it"
+            out.append(
+                Diagnostic(src.path, src.line, "SCHEMA-UNKNOWN-KEY", f"unknown key {name!r}", hint)
+            )
+        elif err["type"] == "missing":
+            out.append(
+                Diagnostic(src.path, src.line, "SCHEMA-MISSING", f"missing required key {name!r}")
+            )
+        else:
+            shown = repr(err.get("input"))
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            msg = err["msg"].removeprefix("Value error, ")
+            out.append(
+                Diagnostic(src.path, src.line, "SCHEMA-TYPE", f"{name}: {msg} (got {shown})")
+            )
+    return out
+
+
+# --- merge ----------------------------------------------------------------------------
+
+
+def _dup(kind: str, ident: str, src: Src, first: Src) -> Diagnostic:
+    return Diagnostic(
+        src.path,
+        src.line,
+        "REF-DUPLICATE-ID",
+        f"{kind} {ident!r} is defined twice (first at {first.path}:{first.line})",
+        "give each one its own id",
+    )
+
+
+def _merge(
+    fragments: list[Fragment], root_display: str
+) -> tuple[Inventory | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    depts = [f.departement for f in fragments if f.departement is not None]
+    if not depts:
+        return None, [
+            Diagnostic(
+                root_display,
+                1,
+                "SCHEMA-MISSING",
+                "no file has a `departement` section",
+                "see docs/inventory.md",
+            )
+        ]
+    for extra in depts[1:]:
+        diags.append(_dup("departement", "section", extra.src_of(), depts[0].src_of()))
+    inv = Inventory(root_display, depts[0])
+
+    def add(table: dict, kind: str, items: Iterable) -> None:
+        for item in items:
+            if item.id in table:
+                diags.append(
+                    _dup(kind, str(item.id), item.src_of("id"), table[item.id].src_of("id"))
+                )
+            else:
+                table[item.id] = item
+
+    sites: dict = {}
+    for frag in fragments:
+        add(inv.points_of_presence, "point of presence", frag.points_of_presence)
+        add(inv.segments, "segment", frag.segments)
+        add(inv.agencies, "agency", frag.agencies)
+        add(inv.authorisations, "authorisation", frag.authorisations)
+        add(sites, "site", frag.sites)
+        for insee, force in frag.competent_force.items():
+            src = frag.src_of("competent_force")
+            if insee in inv.competent_force:
+                diags.append(_dup("competent force of commune", insee, src, inv.force_src[insee]))
+            else:
+                inv.competent_force[insee] = force
+                inv.force_src[insee] = src
+    for site in sites.values():
+        for kind, items in (
+            ("camera", site.cameras),
+            ("recorder", site.recorders),
+            ("detector host", site.detector_hosts),
+        ):
+            seen: dict = {}
+            for item in items:
+                if item.id in seen:
+                    diags.append(
+                        _dup(
+                            f"{kind} of site {site.id}",
+                            str(item.id),
+                            item.src_of("id"),
+                            seen[item.id].src_of("id"),
+                        )
+                    )
+                else:
+                    seen[item.id] = item
+        for cam in site.cameras:
+            cam._site_id = site.id
+    inv.sites = dict(sorted(sites.items()))
+    return inv, diags
+
+
+def _read_lock(root: Path, base: str) -> tuple[dict, str | None, list[Diagnostic]]:
+    path = root / LOCK_NAME
+    if not path.exists():
+        return {}, None, []
+    shown = _display(path, root, base)
+    try:
+        data, problems = load_yaml_file(path, shown)
+    except YamlProblem as problem:
+        return {}, shown, [problem.diagnostic]
+    if not isinstance(data, dict) or not isinstance(data.get("sites", {}), dict):
+        return (
+            {},
+            shown,
+            [
+                Diagnostic(
+                    shown,
+                    1,
+                    "NET-LOCK",
+                    "the lock file must map `sites` to slots",
+                    "regenerate it with `vigie lock DIR`",
+                )
+            ],
+        )
+    return data, shown, problems
+
+
+# --- public API -------------------------------------------------------------------------
+
+
+def check_inventory(
+    path: str | Path, *, today: dt.date | None = None, display_base: str | None = None
+) -> tuple[Inventory | None, list[Diagnostic]]:
+    """Load and check; returns the inventory (None if unusable) and every diagnostic."""
+    from vigie.rules import run_rules  # rules import the model; avoid a cycle at import time
+
+    root = Path(path)
+    base = display_base if display_base is not None else str(path).rstrip("/")
+    if not root.is_dir():
+        return None, [Diagnostic(str(path), 0, "USAGE", "not a directory")]
+    diags: list[Diagnostic] = []
+    raws: list[tuple[Path, Any]] = []
+    for file in data_files(root):
+        shown = _display(file, root, base)
+        try:
+            data, problems = load_yaml_file(file, shown)
+        except YamlProblem as problem:
+            diags.append(problem.diagnostic)
+            continue
+        diags.extend(problems)
+        if not isinstance(data, LDict):
+            diags.append(
+                Diagnostic(
+                    shown,
+                    1,
+                    "SCHEMA-TYPE",
+                    "a data file is a mapping of sections (departement, sites, ...)",
+                )
+            )
+            continue
+        raws.append((file, data))
+    dept_defaults = _department_camera_defaults([r for _, r in raws])
+    fragments = []
+    for _file, raw in raws:
+        _apply_camera_defaults(raw, dept_defaults)
+        try:
+            fragments.append(Fragment.model_validate(raw))
+        except ValidationError as exc:
+            diags.extend(schema_diagnostics(exc, raw))
+    if any(d.severity == "error" for d in diags):
+        return None, _dedupe(diags)
+    inv, merge_diags = _merge(fragments, base)
+    diags.extend(merge_diags)
+    if inv is None or merge_diags:
+        return None, _dedupe(diags)
+    inv.lock, inv.lock_path, lock_diags = _read_lock(root, base)
+    diags.extend(lock_diags)
+    diags.extend(run_rules(inv, today=today or dt.date.today()))
+    inv.warnings = [d for d in diags if d.severity == "warning"]
+    return inv, _dedupe(diags)
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+def load_inventory(path: str | Path, *, today: dt.date | None = None) -> Inventory:
+    """Load, check and return the inventory; raise InventoryError on any error."""
+    inv, diags = check_inventory(path, today=today)
+    if inv is None or any(d.severity == "error" for d in diags):
+        raise InventoryError(diags)
+    return inv

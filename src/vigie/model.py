@@ -1,0 +1,324 @@
+"""The inventory as typed objects (pydantic, `extra="forbid"`).
+
+Operators write YAML files; `vigie.loader` turns each file into a `Fragment`
+and merges them into one `Inventory`. Every object remembers the file and line
+of each of its values (`src_of`) so rules can point at what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from vigie.vocabulary import AGENCY_KINDS, AREAS, SITE_KINDS
+from vigie.yamlsrc import LDict, LList, Src
+
+
+def _int_to_str(value: Any) -> Any:
+    # `insee: 78646` (unquoted) is an int for YAML; Yvelines codes have no leading zero.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")]
+Insee = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")]
+Siren = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d{9}$")]
+RefId = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(min_length=1, max_length=80)]
+Relative = Annotated[float, Field(ge=0.0, le=1.0)]
+Point = tuple[Relative, Relative]
+Polygon = Annotated[list[Point], Field(min_length=3)]
+Resolution = Annotated[str, StringConstraints(pattern=r"^\d{2,5}x\d{2,5}$")]
+
+
+class Node(BaseModel):
+    """Base of every inventory object: strict keys, knows its source lines."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=False)
+    _src: Src | None = PrivateAttr(default=None)
+    _key_src: dict[str, Src] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_source(cls, data: Any, handler: Any) -> Any:
+        obj = handler(data)
+        if isinstance(data, LDict):
+            obj._src = data.src
+            obj._key_src = data.key_src
+        return obj
+
+    def src_of(self, field: str | None = None) -> Src:
+        """Where `field` (or, when absent or None, the object itself) was written."""
+        if field is not None and self._key_src and field in self._key_src:
+            return self._key_src[field]
+        return self._src or Src("<generated>", 0)
+
+
+class Detection(Node):
+    classes: list[str] = Field(min_length=1)
+    zones: dict[str, Polygon] = Field(default_factory=dict)
+    # Lawful detection on collège grounds and departmental buildings runs outside
+    # opening hours (BRIEF.md: the supervision centre's current practice).
+    active: Literal["outside_opening_hours", "always"] = "outside_opening_hours"
+
+
+class Camera(Node):
+    id: Slug
+    model: str
+    resolution: Resolution
+    fps: int = Field(ge=1, le=60)
+    bitrate_kbps: int = Field(ge=64, le=50_000)
+    codec: Literal["h264", "h265"] = "h264"
+    retention_days: int = Field(ge=1)
+    purposes: list[str]
+    films_public_road: bool
+    sees_homes: bool = False
+    field_of_view: Literal["wide", "narrow"] = "wide"
+    fast_movement: bool = False
+    area: str | None = None
+    recording: Literal["always", "outside_opening_hours"] = "always"
+    privacy_masks: list[Polygon] = Field(default_factory=list)
+    detection: Detection | None = None
+    recorder: int = Field(default=1, ge=1)
+    detector_host: int | None = Field(default=None, ge=1)
+    rtsp_path: str = "/stream1"
+    credential: str | None = None
+    _site_id: str = PrivateAttr(default="")
+
+    @field_validator("area")
+    @classmethod
+    def _known_area(cls, value: str | None) -> str | None:
+        if value is not None and value not in AREAS:
+            raise ValueError(f"unknown area {value!r}; one of: {', '.join(sorted(AREAS))}")
+        return value
+
+    @field_validator("rtsp_path")
+    @classmethod
+    def _path_without_credentials(cls, value: str) -> str:
+        if not value.startswith("/") or "@" in value:
+            raise ValueError(
+                "rtsp_path is the path part of the URI (from ONVIF GetStreamUri), e.g. /stream1"
+            )
+        return value
+
+    @property
+    def site_id(self) -> str:
+        return self._site_id
+
+    @property
+    def host_name(self) -> str:
+        return f"{self._site_id}-{self.id}"
+
+    @property
+    def width_height(self) -> tuple[int, int]:
+        width, height = self.resolution.split("x")
+        return int(width), int(height)
+
+
+# Defaults accept any camera field but `id`, all optional, same checks.
+CameraDefaults = create_model(
+    "CameraDefaults",
+    __base__=Node,
+    **{
+        name: (info.annotation | None, None)
+        for name, info in Camera.model_fields.items()
+        if name != "id"
+    },
+)
+
+
+class Recorder(Node):
+    id: int = Field(ge=1, le=39)
+    disk_gb: int = Field(ge=1)
+    storage_path: str = "/srv/vigie/recordings"
+    purge_threshold_percent: int = Field(default=90, ge=50, le=99)
+
+
+class DetectorHost(Node):
+    id: int = Field(ge=1, le=39)
+
+
+class Transmission(Node):
+    """A "déport" of images to an agency (CSI L252-3)."""
+
+    agency: Slug
+    decision: str | None = None
+    mode: Literal["on_event", "permanent"] = "on_event"
+
+
+class Site(Node):
+    id: Slug
+    name: str
+    kind: Literal[SITE_KINDS]  # type: ignore[valid-type]
+    insee: Insee
+    authorisation: RefId
+    uplink: Slug
+    opening_hours: str | None = None
+    timezone: str | None = None
+    recorded_at: Slug | None = None
+    analysed_at: Slug | None = None
+    camera_credential: str | None = None
+    camera_defaults: CameraDefaults | None = None  # type: ignore[valid-type]
+    recorders: list[Recorder] = Field(default_factory=list)
+    detector_hosts: list[DetectorHost] = Field(default_factory=list)
+    transmissions: list[Transmission] = Field(default_factory=list)
+    cameras: list[Camera] = Field(default_factory=list)
+
+    @property
+    def gateway(self) -> str:
+        """Host name of the site gateway (every site has one, at `.1`)."""
+        return f"{self.id}-gw"
+
+    @property
+    def group(self) -> str:
+        return "site_" + self.id.replace("-", "_")
+
+    @property
+    def recording_site(self) -> str:
+        return self.recorded_at or self.id
+
+    @property
+    def analysing_site(self) -> str:
+        return self.analysed_at or self.id
+
+
+class Admin(Node):
+    name: Slug
+    ssh_keys: list[str] = Field(min_length=1)
+
+
+class Defaults(Node):
+    camera: CameraDefaults | None = None  # type: ignore[valid-type]
+
+
+class Departement(Node):
+    code: Insee | Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+    name: str
+    supernet: str
+    admin_prefix: str
+    timezone: str = "Europe/Paris"
+    ntp_servers: list[str] = Field(min_length=1)
+    admins: list[Admin] = Field(default_factory=list)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+
+class PointOfPresence(Node):
+    id: Slug
+    name: str
+    insee: Insee
+    kind: Literal["datacenter", "pop"] = "pop"
+
+
+class Segment(Node):
+    id: Slug
+    ends: tuple[Slug, Slug]
+    capacity_mbps: int = Field(ge=1)
+    length_m: int = Field(ge=1)
+
+
+class Agency(Node):
+    id: Slug
+    name: str
+    kind: Literal[AGENCY_KINDS]  # type: ignore[valid-type]
+    commune: Insee | None = None
+    epci: Siren | None = None
+
+
+class Authorisation(Node):
+    """A préfecture authorisation (CSI L252-1, L252-4): 5 years, renewable."""
+
+    id: RefId
+    holder: str
+    issued: dt.date
+    expires: dt.date
+    retention_days: int = Field(ge=1)
+
+
+class Fragment(Node):
+    """One data file. Every section is optional; the loader merges the files."""
+
+    departement: Departement | None = None
+    points_of_presence: list[PointOfPresence] = Field(default_factory=list)
+    segments: list[Segment] = Field(default_factory=list)
+    agencies: list[Agency] = Field(default_factory=list)
+    competent_force: dict[Insee, Literal["police", "gendarmerie"]] = Field(default_factory=dict)
+    authorisations: list[Authorisation] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)
+
+
+class Inventory:
+    """The merged, checked inventory. Built by `vigie.loader.load_inventory`."""
+
+    def __init__(self, path: str, departement: Departement):
+        self.path = path
+        self.departement = departement
+        self.points_of_presence: dict[str, PointOfPresence] = {}
+        self.segments: dict[str, Segment] = {}
+        self.agencies: dict[str, Agency] = {}
+        self.competent_force: dict[str, str] = {}
+        self.force_src: dict[str, Src] = {}
+        self.authorisations: dict[str, Authorisation] = {}
+        self.sites: dict[str, Site] = {}
+        self.lock: dict[str, Any] = {}
+        self.lock_path: str | None = None
+        self.warnings: list = []
+
+    def cameras(self) -> Iterator[Camera]:
+        for site in self.sites.values():
+            yield from site.cameras
+
+    def camera_count(self) -> int:
+        return sum(len(site.cameras) for site in self.sites.values())
+
+
+KNOWN_KEYS = frozenset(
+    name
+    for model in (
+        Fragment,
+        Departement,
+        Defaults,
+        Admin,
+        PointOfPresence,
+        Segment,
+        Agency,
+        Authorisation,
+        Site,
+        Recorder,
+        DetectorHost,
+        Transmission,
+        Camera,
+        Detection,
+    )
+    for name in model.model_fields
+)
+
+__all__ = [
+    "KNOWN_KEYS",
+    "Agency",
+    "Authorisation",
+    "Camera",
+    "CameraDefaults",
+    "Departement",
+    "Detection",
+    "DetectorHost",
+    "Fragment",
+    "Inventory",
+    "LDict",
+    "LList",
+    "PointOfPresence",
+    "Recorder",
+    "Segment",
+    "Site",
+    "Transmission",
+]

@@ -1,0 +1,95 @@
+"""The rules: small functions with a stable id and a source, in one registry.
+
+A rule receives a `Context` and yields `Finding`s; the registry turns them
+into `Diagnostic`s pointing at the line of the offending value. docs/inventory.md
+lists every rule; `vigie rules` prints the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from vigie.errors import Diagnostic, Severity
+from vigie.model import Camera, Inventory, Node, Site
+
+
+@dataclass
+class Finding:
+    obj: Node | None
+    field: str | None
+    message: str
+    hint: str = ""
+    severity: Severity | None = None
+    src: Any = None  # explicit (path, line) when there is no object
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    source: str
+    summary: str
+    severity: Severity
+    check: Callable[[Context], Iterator[Finding]]
+
+
+@dataclass
+class Context:
+    inv: Inventory
+    today: dt.date
+    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def plan(self):
+        from vigie.netplan import plan_network
+
+        return plan_network(self.inv)
+
+    @cached_property
+    def tree(self):
+        from vigie.sizing import fibre_tree
+
+        return fibre_tree(self.inv)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, source: str, summary: str, severity: Severity = "error"):
+    def register(fn: Callable[[Context], Iterator[Finding]]):
+        if rule_id in REGISTRY:
+            raise RuntimeError(f"rule {rule_id} registered twice")
+        REGISTRY[rule_id] = Rule(rule_id, source, summary, severity, fn)
+        return fn
+
+    return register
+
+
+def run_rules(inv: Inventory, *, today: dt.date, only: set[str] | None = None) -> list[Diagnostic]:
+    ctx = Context(inv, today)
+    out: list[Diagnostic] = []
+    for r in REGISTRY.values():
+        if only and r.id not in only:
+            continue
+        for f in r.check(ctx):
+            src = f.src or (f.obj.src_of(f.field) if f.obj is not None else (inv.path, 1))
+            out.append(
+                Diagnostic(src[0], src[1], r.id, f.message, f.hint, f.severity or r.severity)
+            )
+    return out
+
+
+def lawful_detection(camera: Camera, site: Site | None = None) -> bool:
+    """True when a detector may analyse this camera (rules LEGAL-DETECTION-*)."""
+    from vigie.rules.legal import unlawful_detection_classes
+
+    if camera.detection is None:
+        return True
+    return not camera.films_public_road and not unlawful_detection_classes(camera.detection.classes)
+
+
+# Importing the modules registers their rules, in this order.
+from vigie.rules import references, network, capacity, legal  # noqa: E402, F401, I001
