@@ -81,3 +81,15 @@ def test_image_is_built_from_the_repository_and_not_pushed(recorded):
     [image] = recorded.of_type("docker:index/image:Image")
     assert image.inputs["build"]["context"] == str(REPO_ROOT / "detector_image")
     assert image.inputs["skipPush"] is True
+
+
+def test_camera_credentials_go_into_the_url_escaped():
+    from vigie_stack.detector_config import CameraSource, camera_entry
+
+    cam = CameraSource("c1", "a", "rtsp://10.0.0.20:554/stream1", "cred-a", {}, [], None)
+    entry = camera_entry(cam, {"cred-a": {"username": "u", "password": "p@ss:w/rd"}})
+    assert entry["url"] == "rtsp://u:p%40ss%3Aw%2Frd@10.0.0.20:554/stream1"
+    with pytest.raises(ValueError, match="cred-a"):
+        camera_entry(cam, {})
+    anonymous = CameraSource("c2", "a", "rtsp://10.0.0.21:554/s", None, {}, [], None)
+    assert camera_entry(anonymous, {})["url"] == "rtsp://10.0.0.21:554/s"

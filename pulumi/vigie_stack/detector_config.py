@@ -49,11 +49,16 @@ class CameraSource:
             id=camera.id,
             site=site.id,
             url=f"rtsp://{address}:{RTSP_PORT}{camera.rtsp_path}",
-            credential=camera.credential or site.camera_credential,
+            credential=credential_name(camera, site),
             detection=detection,
             privacy_masks=[[list(p) for p in poly] for poly in camera.privacy_masks],
             opening_hours=site.opening_hours,
         )
+
+
+def credential_name(camera: Any, site: Any) -> str | None:
+    """Name of the vault entry holding the camera's RTSP credentials, if any."""
+    return camera.credential or site.camera_credential
 
 
 def with_credentials(url: str, username: str, password: str) -> str:
@@ -65,8 +70,15 @@ def with_credentials(url: str, username: str, password: str) -> str:
 
 
 def camera_entry(cam: CameraSource, credentials: dict[str, dict[str, str]]) -> dict[str, Any]:
-    cred = credentials.get(cam.credential) if cam.credential else None
-    url = with_credentials(cam.url, cred["username"], cred["password"]) if cred else cam.url
+    url = cam.url
+    if cam.credential:
+        if cam.credential not in credentials:
+            raise ValueError(
+                f"camera {cam.site}/{cam.id}: credential {cam.credential!r} is missing from the "
+                "stack secret vigie:cameraCredentials"
+            )
+        cred = credentials[cam.credential]
+        url = with_credentials(cam.url, cred["username"], cred["password"])
     return {
         "id": cam.id,
         "site": cam.site,

@@ -1,0 +1,54 @@
+"""Helpers: run a committed stack's program under mocks with the tests' own secrets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vigie_stack import stackfile
+from vigie_stack.config import REPO_ROOT, read_config
+from vigie_stack.program import declare
+from vigie_stack.recorder import RecordingMocks, run_under_mocks
+
+# The tests' own secret values (never the stacks' real ones, which need the
+# stack passphrase): they must never show up outside a secret.
+TEST_MQTT_PASSWORD = "mqtt-password-for-tests-only"
+TEST_CAMERA_PASSWORD = "camera-password-for-tests-only"
+
+
+def stack_config(stack: str, **overrides: Any) -> dict[str, str]:
+    """Plain (non-secret) settings of ``Pulumi.<stack>.yaml``, plus overrides."""
+    raw = stackfile.load(REPO_ROOT / f"Pulumi.{stack}.yaml").get("config") or {}
+    config = {
+        k: v if isinstance(v, str) else json.dumps(v)
+        for k, v in raw.items()
+        if not (isinstance(v, dict) and set(v) == {"secure"})
+    }
+    config.update(
+        {f"vigie:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in overrides.items()}
+    )
+    return config
+
+
+def run_stack(stack: str, credentials: dict[str, Any], **overrides: Any) -> RecordingMocks:
+    config = stack_config(stack, **overrides)
+    config["vigie:mqttPassword"] = TEST_MQTT_PASSWORD
+    config["vigie:cameraCredentials"] = json.dumps(credentials)
+    secret_keys = ["vigie:mqttPassword", "vigie:cameraCredentials"]
+    return run_under_mocks(config, secret_keys, stack, lambda: declare(read_config()))
+
+
+def plain_parts(value: Any):
+    """Every string of recorded inputs that is NOT inside a secret."""
+    from vigie_stack.recorder import is_secret
+
+    if is_secret(value):
+        return
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from plain_parts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from plain_parts(v)
+    elif isinstance(value, str):
+        yield value

@@ -1,0 +1,173 @@
+"""The pilot stack's resource graph, under Pulumi mocks, against the pilot inventory."""
+
+import math
+
+import pytest
+import yaml
+from pulumi_policy import PolicyResource, PolicyResourceOptions, StackValidationArgs
+from stacks import TEST_CAMERA_PASSWORD, TEST_MQTT_PASSWORD, plain_parts, run_stack
+from test_policies import violations, vp
+from vigie_detector.config import DetectorConfig
+from vigie_stack.config import REPO_ROOT
+from vigie_stack.detector_config import CONFIG_FILE, credential_name
+from vigie_stack.recorder import reveal
+
+from vigie.loader import load_inventory
+
+INVENTORY = REPO_ROOT / "inventories" / "pilot"
+CONTAINER = "docker:index/container:Container"
+CAMERAS_PER_CORE = 2  # small, so that the pilot's sites need several shards
+
+
+@pytest.fixture(scope="module")
+def inventory():
+    return load_inventory(INVENTORY)
+
+
+@pytest.fixture(scope="module")
+def credentials(inventory):
+    names = {
+        c.credential or inventory.sites[c.site_id].camera_credential for c in inventory.cameras()
+    }
+    return {n: {"username": "viewer", "password": TEST_CAMERA_PASSWORD} for n in names if n}
+
+
+@pytest.fixture(scope="module")
+def recorded(credentials):
+    return run_stack("pilot", credentials, camerasPerCore=CAMERAS_PER_CORE, defaultCores=4)
+
+
+def detectors(recorded):
+    return [r for r in recorded.of_type(CONTAINER) if r.inputs.get("start", True)]
+
+
+def labels(res):
+    return {item["label"]: item["value"] for item in reveal(res.inputs["labels"])}
+
+
+def watched(res):
+    return labels(res)["vigie.cameras"].split(",")
+
+
+def lawful_cameras(inventory):
+    """Computed here from the inventory's fields, independently of vigie.fleet."""
+    return {
+        f"{c.site_id}/{c.id}"
+        for c in inventory.cameras()
+        if c.detection is not None and not c.films_public_road
+    }
+
+
+def test_every_lawful_camera_is_watched_exactly_once(recorded, inventory):
+    all_watched = [cam for r in detectors(recorded) for cam in watched(r)]
+    assert sorted(all_watched) == sorted(lawful_cameras(inventory))
+    assert lawful_cameras(inventory), "the pilot has cameras to analyse"
+
+
+def test_no_camera_filming_the_public_road_is_analysed(recorded, inventory):
+    road = {f"{c.site_id}/{c.id}" for c in inventory.cameras() if c.films_public_road}
+    assert road, "the pilot has public-road cameras"
+    for r in detectors(recorded):
+        assert not road & set(watched(r)), r.name
+
+
+def test_shards_respect_capacity_and_count(recorded, inventory):
+    per_host: dict[str, int] = {}
+    for r in detectors(recorded):
+        assert 1 <= len(watched(r)) <= CAMERAS_PER_CORE
+        host = labels(r)["vigie.host"]
+        per_host[host] = per_host.get(host, 0) + len(watched(r))
+    hosts = {f"{s.id}-det{h.id}" for s in inventory.sites.values() for h in s.detector_hosts}
+    assert set(per_host) <= hosts
+    # Whole sites are kept together, so at most one shard more than the minimum per site.
+    minimum = sum(math.ceil(n / CAMERAS_PER_CORE) for n in per_host.values())
+    assert minimum <= len(detectors(recorded)) <= minimum + len(inventory.sites)
+
+
+def test_a_site_with_few_cameras_is_not_split(recorded):
+    shards_of_site: dict[str, set[str]] = {}
+    for r in detectors(recorded):
+        for cam in watched(r):
+            shards_of_site.setdefault(cam.split("/")[0], set()).add(r.name)
+    for site, shards in shards_of_site.items():
+        count = sum(len(watched(r)) for r in detectors(recorded) if r.name in shards)
+        assert len(shards) <= math.ceil(count / CAMERAS_PER_CORE) + 1, site
+
+
+def test_every_container_is_hardened_and_unprivileged(recorded):
+    for r in recorded.of_type(CONTAINER):
+        props = reveal(r.inputs)
+        assert violations(vp.validate_never_privileged, CONTAINER, props, r.name) == []
+        assert violations(vp.validate_detector_hardened, CONTAINER, props, r.name) == []
+    assert all(reveal(r.inputs)["readOnly"] for r in detectors(recorded))
+
+
+def test_secrets_never_appear_outside_a_secret(recorded):
+    for r in recorded.resources:
+        for text in plain_parts(r.inputs):
+            assert TEST_MQTT_PASSWORD not in text, r.name
+            assert TEST_CAMERA_PASSWORD not in text, r.name
+
+
+def test_each_config_is_valid_for_the_detector_and_matches_its_shard(recorded, inventory):
+    credential_names = {
+        f"{c.site_id}/{c.id}": credential_name(c, inventory.sites[c.site_id])
+        for c in inventory.cameras()
+    }
+    writers = {
+        (r.provider, r.inputs["name"]): r
+        for r in recorded.of_type(CONTAINER)
+        if r.inputs.get("start") is False
+    }
+    for r in detectors(recorded):
+        writer = writers[(r.provider, r.inputs["name"] + "-config")]
+        files = {u["file"]: u["content"] for u in reveal(writer.inputs["uploads"])}
+        config = DetectorConfig.model_validate(yaml.safe_load(files[CONFIG_FILE]))
+        assert sorted(f"{c.site}/{c.id}" for c in config.cameras) == sorted(watched(r))
+        for cam in config.cameras:
+            named = credential_names.get(f"{cam.site}/{cam.id}")
+            assert (f"viewer:{TEST_CAMERA_PASSWORD}@" in cam.url) == bool(named), cam.id
+        assert config.mqtt.password_file and TEST_MQTT_PASSWORD not in files[CONFIG_FILE]
+
+
+def test_image_is_built_from_the_repository_on_each_host(recorded, inventory):
+    images = recorded.of_type("docker:index/image:Image")
+    assert len(images) == len(recorded.of_type("pulumi:providers:docker"))
+    for image in images:
+        assert violations(vp.validate_image_from_repo, image.type, image.inputs) == []
+
+
+def test_the_policy_pack_accepts_the_stack(recorded):
+    opts = PolicyResourceOptions(False, [], None, [], None, [], None)
+    resources = [
+        PolicyResource(r.type, reveal(r.inputs), f"urn:{r.name}", r.name, opts, None, None, [], {})
+        for r in recorded.resources
+    ]
+    found = []
+    vp.validate_lawful_cameras(
+        StackValidationArgs(resources, config={"inventory": str(INVENTORY)}),
+        lambda message, urn=None: found.append(message),
+    )
+    assert found == []
+    # ... and refuses it once a public-road camera is slipped into a shard.
+    road = next(c for c in load_inventory(INVENTORY).cameras() if c.films_public_road)
+    bad = resources[:]
+    victim = next(
+        p
+        for p in bad
+        if p.resource_type == CONTAINER
+        and "labels" in p.props
+        and any(item["label"] == "vigie.cameras" for item in p.props["labels"])
+    )
+    for item in victim.props["labels"]:
+        if item["label"] == "vigie.cameras":
+            item["value"] += f",{road.site_id}/{road.id}"
+    vp.validate_lawful_cameras(
+        StackValidationArgs(bad, config={"inventory": str(INVENTORY)}),
+        lambda message, urn=None: found.append(message),
+    )
+    # A road camera never has a lawful detection in a valid inventory (the model
+    # refuses it), so the policy reports it as a camera that must not be watched.
+    assert found == [
+        f"{victim.name} watches {road.site_id}/{road.id}: no detection is declared for this camera"
+    ]
