@@ -1,0 +1,117 @@
+"""Ansible inventory plugin: the vigie model as hosts, groups and variables."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: vigie
+short_description: hosts, groups and variables of the vigie video-protection inventory
+description:
+  - Loads and checks the declarative vigie inventory (sites, fibre, cameras, agencies,
+    authorisations) with the C(vigie) Python package, then adds recorders, detector hosts,
+    gateways and cameras with their groups and C(vigie_*) variables (docs/CONTRACT.md).
+  - "An invalid inventory fails with the validator's C(path:line: RULE-ID: message) lines."
+  - The configuration file must be named C(vigie.yml) or C(vigie.yaml).
+extends_documentation_fragment:
+  - constructed
+options:
+  plugin:
+    description: Marks this file as a vigie inventory source.
+    required: true
+    choices: ['vigie']
+  path:
+    description:
+      - Directory of the inventory data files. Relative paths are relative to this file.
+      - Defaults to the directory of this file.
+    type: path
+  sites:
+    description: Only these site ids (all sites when unset). Unknown ids are an error.
+    type: list
+    elements: str
+  max_cameras_per_site:
+    description: Keep only the first N cameras of each site (a lab simulates a few cameras).
+    type: int
+"""
+
+EXAMPLES = r"""
+# inventories/pilot/vigie.yml: the whole pilot, data files beside this file
+plugin: vigie
+
+# inventories/lab/vigie.yml: two pilot sites, three cameras each, plus a group
+plugin: vigie
+path: ../pilot
+sites: [col-rameau-versailles, hdd-versailles]
+max_cameras_per_site: 3
+groups:
+  detection_sites: vigie_cameras | default([]) | selectattr('detection') | list | length > 0
+keyed_groups:
+  - key: vigie_site.kind
+    prefix: kind
+"""
+
+import os  # noqa: E402
+
+from ansible.errors import AnsibleParserError  # noqa: E402
+from ansible.plugins.inventory import BaseInventoryPlugin, Constructable  # noqa: E402
+from ansible.utils.display import Display  # noqa: E402
+
+display = Display()
+
+CONFIG_NAMES = ("vigie.yml", "vigie.yaml")
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable):
+    NAME = "vigie"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and os.path.basename(path) in CONFIG_NAMES
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        try:
+            from vigie.ansible_view import build_view
+            from vigie.errors import InventoryError
+            from vigie.loader import load_inventory
+        except ImportError as exc:
+            raise AnsibleParserError(
+                f"the vigie package is not installed ({exc}); run `make setup`"
+            ) from exc
+
+        base = os.path.dirname(os.path.abspath(path))
+        data_dir = os.path.normpath(os.path.join(base, self.get_option("path") or "."))
+        try:
+            inv = load_inventory(data_dir)
+        except InventoryError as exc:
+            raise AnsibleParserError(
+                f"vigie inventory {data_dir} is invalid:\n"
+                + "\n".join(d.format() for d in exc.errors)
+            ) from None
+        for warning in inv.warnings:
+            display.warning(warning.format())
+
+        sites = self.get_option("sites")
+        unknown = sorted(set(sites or ()) - set(inv.sites))
+        if unknown:
+            raise AnsibleParserError(f"{path}: unknown site id(s) in `sites`: {', '.join(unknown)}")
+        limit = self.get_option("max_cameras_per_site")
+        if limit is not None and limit < 0:
+            raise AnsibleParserError(f"{path}: max_cameras_per_site must be 0 or more")
+        view = build_view(inv, sites=sites, max_cameras_per_site=limit)
+        self._populate(view)
+
+    def _populate(self, view):
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        for group in view.groups:
+            self.inventory.add_group(group)
+        for group, members in view.groups.items():
+            for host in members:
+                self.inventory.add_host(host, group=group)
+        for host, variables in view.hosts.items():
+            for key, value in variables.items():
+                self.inventory.set_variable(host, key, value)
+            self._set_composite_vars(compose, variables, host, strict=strict)
+            self._add_host_to_composed_groups(groups, variables, host, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict)
