@@ -26,10 +26,8 @@ def inventory():
 
 @pytest.fixture(scope="module")
 def credentials(inventory):
-    names = {
-        c.credential or inventory.sites[c.site_id].camera_credential for c in inventory.cameras()
-    }
-    return {n: {"username": "viewer", "password": TEST_CAMERA_PASSWORD} for n in names if n}
+    names = {credential_name(c, inventory.sites[c.site_id]) for c in inventory.cameras()}
+    return {n: {"username": "viewer", "password": TEST_CAMERA_PASSWORD} for n in names}
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from vigie_detector.config import DetectorConfig
 from vigie_stack.config import StackConfig
 
 import pulumi
+from vigie.ansible_view import camera_credential
 from vigie.fleet import Shard
 
 RTSP_PORT = 554
@@ -35,7 +36,7 @@ class CameraSource:
     id: str
     site: str
     url: str  # without credentials
-    credential: str | None
+    credential: str | None  # None: the camera needs no credentials
     detection: dict[str, Any]
     privacy_masks: list[list[list[float]]]
     opening_hours: str | None
@@ -56,9 +57,9 @@ class CameraSource:
         )
 
 
-def credential_name(camera: Any, site: Any) -> str | None:
-    """Name of the vault entry holding the camera's RTSP credentials, if any."""
-    return camera.credential or site.camera_credential
+def credential_name(camera: Any, site: Any) -> str:
+    """Name of the vault entry holding the camera's RTSP credentials (the model's rule)."""
+    return camera_credential(site, camera)
 
 
 def with_credentials(url: str, username: str, password: str) -> str:

@@ -14,9 +14,9 @@ from vigie.fleet import HostPlan, Shard
 
 NETWORK_NAME = "vigie-detectors"
 SNAPSHOTS_PARENT = SNAPSHOTS_DIR.rsplit("/", 1)[0]
-# The detector touches this file after every analysed frame batch (see
-# detector_image/README.md); stale for 60 s means the container is unhealthy.
-HEALTHCHECK = ["CMD", "python3", "-m", "vigie_detector.health", "--max-age", "60"]
+# The detector rewrites its health file continuously; stale for 60 s, or not
+# connected to the broker, means unhealthy (vigie_detector.health).
+HEALTHCHECK = ["CMD", "vigie-detector", "healthcheck", "--max-age", "60"]
 
 
 class DetectorHost(pulumi.ComponentResource):
@@ -115,7 +115,7 @@ class DetectorHost(pulumi.ComponentResource):
             read_only=True,
             privileged=False,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            command=["vigie-detector", "--config", CONFIG_FILE],
+            command=["vigie-detector", "run", "--config", CONFIG_FILE],
             mounts=[
                 docker.ContainerMountArgs(
                     type="volume", source=volume.name, target=CONFIG_DIR, read_only=True
