@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from vigie.errors import Diagnostic, InventoryError
 from vigie.model import KNOWN_KEYS, Fragment, Inventory
-from vigie.yamlsrc import LDict, LList, Src, YamlProblem, load_yaml_file
+from vigie.yamlsrc import LDict, LList, Src, YamlProblem, load_plain_yaml_file, load_yaml_file
 
 ENTRY_POINT_NAMES = ("vigie.yml", "vigie.yaml")
 LOCK_NAME = "netplan.lock.yml"
@@ -214,9 +214,10 @@ def _read_lock(root: Path, base: str) -> tuple[dict, str | None, list[Diagnostic
         return {}, None, []
     shown = _display(path, root, base)
     try:
-        data, problems = load_yaml_file(path, shown)
+        data = load_plain_yaml_file(path)
     except YamlProblem as problem:
-        return {}, shown, [problem.diagnostic]
+        d = problem.diagnostic
+        return {}, shown, [Diagnostic(shown, d.line, d.rule, d.message, d.hint)]
     if not isinstance(data, dict) or not isinstance(data.get("sites", {}), dict):
         return (
             {},
@@ -231,7 +232,7 @@ def _read_lock(root: Path, base: str) -> tuple[dict, str | None, list[Diagnostic
                 )
             ],
         )
-    return data, shown, problems
+    return data, shown, []
 
 
 # --- public API -------------------------------------------------------------------------

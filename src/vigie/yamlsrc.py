@@ -139,18 +139,22 @@ def load_yaml_text(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
 
     Raises YamlProblem for anything that makes the file unusable.
     """
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
-        raise YamlProblem(
-            Diagnostic(path, 1, "YAML-EMPTY", "the file is empty", "delete it or give it content")
-        )
     loader = _Loader(text, path)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise YamlProblem(Diagnostic(path, 1, "YAML-EMPTY", "the file is empty"))
+            raise YamlProblem(
+                Diagnostic(
+                    path, 1, "YAML-EMPTY", "the file is empty", "delete it or give it content"
+                )
+            )
         data = loader.construct_document(node)
+        if data is None:
+            raise YamlProblem(
+                Diagnostic(
+                    path, 1, "YAML-EMPTY", "the file holds no data", "delete it or give it content"
+                )
+            )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -165,6 +169,20 @@ def load_yaml_text(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def load_plain_yaml_file(path: Path) -> Any:
+    """Generated files (the lock): no line tracking, libyaml all the way, still safe."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise YamlProblem(Diagnostic(str(path), 1, "YAML-TOO-LARGE", "file too large"))
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_BaseLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise YamlProblem(
+            Diagnostic(str(path), line, "YAML-SYNTAX", str(exc).splitlines()[0])
+        ) from None
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> tuple[Any, list[Diagnostic]]:
