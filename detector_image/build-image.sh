@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Build vigie/detector:<version> and :latest. Cached: does nothing when the image
+# carries the hash of the current sources (Dockerfile, lock, package). Prints the tag.
+#   detector_image/build-image.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+version=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$here/src/vigie_detector/__init__.py")
+image=vigie/detector:$version
+
+src_hash=$(cd "$here" && { cat Dockerfile .dockerignore requirements.lock;
+  find src/vigie_detector -name '*.py' | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
+have=$(docker image inspect -f '{{ index .Config.Labels "vigie.source-hash" }}' "$image" 2>/dev/null || true)
+if [ "$have" = "$src_hash" ]; then
+  docker tag "$image" vigie/detector:latest
+  echo "$image"; exit 0
+fi
+base=$(bash "$root/scripts/base-image.sh" slim)
+"$here/wheelhouse.sh" >/dev/null
+echo "building $image (source $src_hash)" >&2
+DOCKER_BUILDKIT=0 docker build -q --build-arg BASE_IMAGE="$base" \
+  --label "vigie.source-hash=$src_hash" --label "org.opencontainers.image.version=$version" \
+  -t "$image" -t vigie/detector:latest "$here" >/dev/null
+echo "$image"
