@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,6 +93,17 @@ def wait_systemd(container: str) -> None:
     raise SystemExit(f"lab: systemd did not come up in {container}")
 
 
+def authorized_dir(key: Path) -> Path:
+    """A /root/.ssh for the lab hosts: the lab key only, modes sshd accepts."""
+    ssh_dir = LAB / "ssh" / "authorized"
+    ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = ssh_dir / "authorized_keys"
+    if not target.exists():
+        shutil.copy(key.with_suffix(".pub"), target)
+        target.chmod(0o600)
+    return ssh_dir
+
+
 def up_host(host: topology.LabHost, key: Path) -> str:
     """Create and start one systemd host; return its pinned SSH host key line."""
     created = False
@@ -110,20 +122,17 @@ def up_host(host: topology.LabHost, key: Path) -> str:
             key=lambda pair: pair[1] != host.ansible_host,
         )
         d.create_container(host.container, HOST_IMAGE, pairs, options)
-        ssh_dir = LAB / "ssh" / "authorized"
-        ssh_dir.mkdir(parents=True, exist_ok=True)
-        ssh_dir.chmod(0o700)
-        shutil.copy(key.with_suffix(".pub"), ssh_dir / "authorized_keys")
-        (ssh_dir / "authorized_keys").chmod(0o600)
-        d.docker("cp", f"{ssh_dir}/.", f"{host.container}:/root/.ssh")
+        d.docker("cp", f"{authorized_dir(key)}/.", f"{host.container}:/root/.ssh")
         created = True
     if not d.running(host.container):
         d.docker("start", host.container)
     wait_systemd(host.container)
     if created:
         # The base image carries one set of host keys; each host gets its own.
+        # Fresh apt lists, as on a freshly installed server.
         d.exec_(host.container, "sh", "-c",
-                "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A -q && systemctl restart ssh")  # fmt: skip
+                "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A -q && systemctl restart ssh"
+                " && apt-get update -qq")  # fmt: skip
     pub = d.exec_(host.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").split()
     return f"{host.ansible_host} {pub[0]} {pub[1]}"
 
@@ -229,7 +238,9 @@ def main() -> int:
     secrets.ensure_secrets(LAB, sorted({c.credential for c in top.cameras}), BIN)
     for seg in top.segments:
         d.ensure_network(seg.name, seg.prefix, seg.controller_address)
-    known = [up_host(h, key) for h in top.hosts]
+    authorized_dir(key)
+    with ThreadPoolExecutor(max_workers=len(top.hosts)) as pool:
+        known = list(pool.map(lambda h: up_host(h, key), top.hosts))
     known_hosts = LAB / "ssh" / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")
     up_broker(top)
