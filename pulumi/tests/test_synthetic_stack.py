@@ -4,13 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pulumi
 import pytest
 from stacks import run_stack
-
-from vigie.loader import load_inventory
 from vigie_stack.detector_config import credential_name
 from vigie_stack.recorder import reveal
+
+import pulumi
+from vigie.loader import load_inventory
 
 CONTAINER = "docker:index/container:Container"
 CAMERAS_PER_CORE = 4

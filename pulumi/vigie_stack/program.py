@@ -7,22 +7,10 @@ from typing import Any
 from vigie_stack import detector_config
 from vigie_stack.config import StackConfig
 from vigie_stack.host import DetectorHost
+from vigie_stack.inventory import load_stack_inventory
 
 import pulumi
 from vigie.fleet import FleetError, FleetPlan, plan_fleet
-from vigie.netplan import plan_network
-
-
-def _load(config: StackConfig) -> Any:
-    from vigie.errors import InventoryError
-    from vigie.loader import load_inventory
-
-    try:
-        return load_inventory(config.settings.inventory_path)
-    except InventoryError as exc:
-        # Operator mistakes: "path:line: RULE: message", never a traceback.
-        lines = [f"{d.path}:{d.line}: {d.rule}: {d.message}" for d in exc.diagnostics]
-        raise pulumi.RunError("\n".join(lines)) from None
 
 
 def plan(config: StackConfig, inventory: Any) -> FleetPlan:
@@ -41,10 +29,9 @@ def plan(config: StackConfig, inventory: Any) -> FleetPlan:
 
 
 def declare(config: StackConfig) -> dict[str, DetectorHost]:
-    inventory = _load(config)
+    inventory, network = load_stack_inventory(config.settings.inventory_path)
     fleet = plan(config, inventory)
     settings = config.settings
-    network = plan_network(inventory)
     cameras = {
         (c.site_id, c.id): detector_config.CameraSource.of(c, inventory, network)
         for c in inventory.cameras()
