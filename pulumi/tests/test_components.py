@@ -2,7 +2,7 @@
 
 import pytest
 from vigie_stack.config import REPO_ROOT, ContainerLimits
-from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, PASSWORD_FILE
+from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, PASSWORD_FILE, SNAPSHOTS_DIR
 from vigie_stack.host import DetectorHost
 from vigie_stack.recorder import is_secret, reveal, run_under_mocks
 
@@ -54,9 +54,7 @@ def test_containers_are_limited_read_only_unprivileged_and_restarted(recorded):
         config_mount = [m for m in i["mounts"] if m["target"] == CONFIG_DIR]
         assert [m.get("readOnly") for m in config_mount] == [True]
         # The only writable places: the snapshots volume and a small /tmp.
-        assert [m["target"] for m in i["mounts"] if not m.get("readOnly")] == [
-            "/var/lib/vigie-detector"
-        ]
+        assert [m["target"] for m in i["mounts"] if not m.get("readOnly")] == [SNAPSHOTS_DIR]
         assert set(i["tmpfs"]) == {"/tmp"}
 
 

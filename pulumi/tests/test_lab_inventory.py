@@ -1,14 +1,14 @@
-"""A trimmed (lab-style) inventory: the stack analyses what the Ansible view gives detector hosts."""
+"""A trimmed (lab) inventory: the stack analyses what the Ansible view gives detector hosts."""
 
 import pytest
 from stacks import run_stack
-
-from vigie.ansible_view import build_view
-from vigie.loader import load_inventory
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.detector_config import credential_name
 from vigie_stack.inventory import load_stack_inventory
 from vigie_stack.recorder import reveal
+
+from vigie.ansible_view import build_view
+from vigie.loader import load_inventory
 
 PILOT = REPO_ROOT / "inventories" / "pilot"
 SITES = ["col-rameau-versailles", "hdd-versailles"]

@@ -13,10 +13,9 @@ import pulumi
 from vigie.fleet import HostPlan, Shard
 
 NETWORK_NAME = "vigie-detectors"
-SNAPSHOTS_PARENT = SNAPSHOTS_DIR.rsplit("/", 1)[0]
 # The detector rewrites its health file continuously; stale for 60 s, or not
 # connected to the broker, means unhealthy (vigie_detector.health).
-HEALTHCHECK = ["CMD", "vigie-detector", "healthcheck", "--max-age", "60"]
+HEALTHCHECK = ["CMD", "python3", "-m", "vigie_detector", "healthcheck", "--max-age", "60"]
 
 
 class DetectorHost(pulumi.ComponentResource):
@@ -115,13 +114,14 @@ class DetectorHost(pulumi.ComponentResource):
             read_only=True,
             privileged=False,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            command=["vigie-detector", "run", "--config", CONFIG_FILE],
+            # The image's entrypoint is `python3 -m vigie_detector`.
+            command=["run", "--config", CONFIG_FILE],
             mounts=[
                 docker.ContainerMountArgs(
                     type="volume", source=volume.name, target=CONFIG_DIR, read_only=True
                 ),
                 docker.ContainerMountArgs(
-                    type="volume", source=snapshots.name, target=SNAPSHOTS_PARENT
+                    type="volume", source=snapshots.name, target=SNAPSHOTS_DIR
                 ),
             ],
             healthcheck=docker.ContainerHealthcheckArgs(

@@ -14,7 +14,9 @@ class DetectorImage(pulumi.ComponentResource):
     """Builds ``detector_image/`` on the Docker engine of ``provider``.
 
     No registry is reachable from the platform's hosts (and none is needed):
-    the image is built where it runs and never pushed.
+    the image is built where it runs and never pushed. The build is offline
+    (detector_image/Dockerfile): the context carries the hash-pinned wheelhouse
+    (detector_image/wheelhouse.sh) and the host has the Debian base image.
     """
 
     image_name: pulumi.Output[str]
@@ -23,6 +25,7 @@ class DetectorImage(pulumi.ComponentResource):
         self,
         name: str,
         image_name: str,
+        base_image: str = "vigie/debian-slim:bookworm",
         provider: pulumi.ProviderResource | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -34,6 +37,9 @@ class DetectorImage(pulumi.ComponentResource):
                 context=str(DETECTOR_CONTEXT),
                 dockerfile=str(DETECTOR_CONTEXT / "Dockerfile"),
                 platform="linux/amd64",
+                args={"BASE_IMAGE": base_image},
+                # The classic builder, as detector_image/build-image.sh uses.
+                builder_version=docker.BuilderVersion.BUILDER_V1,
             ),
             skip_push=True,
             opts=pulumi.ResourceOptions(parent=self, provider=provider),
