@@ -33,9 +33,10 @@ def print_summary(inv: Inventory, console: Console | None = None) -> None:
         "cameras prefix",
         "VLANs",
     ):
+        numeric = col in {"cameras", "detection", "disk GB", "needed GB"}
+        # Identifiers are never wrapped or cut: operators copy them into commands.
         sites.add_column(
-            col,
-            justify="right" if col in {"cameras", "detection", "disk GB", "needed GB"} else "left",
+            col, justify="right" if numeric else "left", no_wrap=col in {"site", "recorders"}
         )
     for site in inv.sites.values():
         disk = sum(r.disk_gb for r in site.recorders)
@@ -59,7 +60,9 @@ def print_summary(inv: Inventory, console: Console | None = None) -> None:
 
     fibre = Table(title="fibre segments: planned load (limit 70 %)")
     for col in ("segment", "ends", "capacity Mbit/s", "load Mbit/s", "load %"):
-        fibre.add_column(col, justify="left" if col in {"segment", "ends"} else "right")
+        fibre.add_column(
+            col, justify="left" if col in {"segment", "ends"} else "right", no_wrap=col == "segment"
+        )
     for seg_id, kbps in sorted(segment_loads_kbps(inv).items()):
         seg = inv.segments[seg_id]
         percent = kbps / 10 / seg.capacity_mbps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from netaddr import AddrFormatError, IPNetwork
 
 from vigie.netplan import MAX_CAMERAS_PER_SITE
@@ -120,7 +122,16 @@ def lock_consistent(ctx: Context):
 
 
 def _src(sites, sid, default):
-    return sites.value_src(sid) if hasattr(sites, "value_src") else default
+    """Line of `sid:` in the lock file (read only on error: the lock is parsed without lines)."""
+    path = default[0]
+    try:
+        with open(path, encoding="utf-8") as lock:
+            for number, line in enumerate(lock, start=1):
+                if re.match(rf"\s+{re.escape(str(sid))}\s*:", line):
+                    return (path, number)
+    except OSError:
+        pass
+    return default
 
 
 @rule(

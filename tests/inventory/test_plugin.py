@@ -1,0 +1,217 @@
+"""The Ansible inventory plugin, through the real `ansible-inventory` command.
+
+Golden file: `golden/pilot-list.json` is `ansible-inventory -i inventories/pilot
+--list`. After an intended change, regenerate it with
+`VIGIE_UPDATE_GOLDEN=1 make test-inventory` and review the diff.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import BASE, HERE, PILOT, REPO
+
+ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
+GOLDEN = HERE / "golden" / "pilot-list.json"
+MANAGED_VARS = {
+    "ansible_host",
+    "vigie_site",
+    "vigie_ntp_servers",
+    "vigie_admins",
+    "vigie_vlans",
+    "vigie_site_prefixes",
+}
+
+
+def run_inventory(source: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    return subprocess.run(
+        [str(ANSIBLE_INVENTORY), "-i", str(source), "--list", *extra],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def pilot_list() -> tuple[dict, str]:
+    result = run_inventory(PILOT)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def strip_unsafe(value):
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: strip_unsafe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_unsafe(v) for v in value]
+    return value
+
+
+def test_pilot_lists_without_any_warning(pilot_list):
+    _data, stderr = pilot_list
+    assert stderr.strip() == ""
+
+
+def test_pilot_list_matches_the_golden_file(pilot_list):
+    data, _ = pilot_list
+    if os.environ.get("VIGIE_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    assert data == json.loads(GOLDEN.read_text())
+
+
+def test_hosts_groups_and_variables_of_the_contract(pilot_list):
+    data, _ = pilot_list
+    hostvars = strip_unsafe(data["_meta"]["hostvars"])
+    groups = {name: set(g.get("hosts", [])) for name, g in data.items() if name != "_meta"}
+    for group in (
+        "recorders",
+        "detector_hosts",
+        "gateways",
+        "cameras",
+        "force_police",
+        "force_gendarmerie",
+        "site_col_rameau_versailles",
+        "commune_78646",
+        "epci_247800584",
+        "kind_college",
+    ):
+        assert groups.get(group), f"group {group} missing or empty"
+    assert "col-rameau-versailles-rec1" in groups["recorders"]
+    assert "col-rameau-versailles-det1" in groups["detector_hosts"]
+    assert "col-rameau-versailles-gw" in groups["gateways"]
+    assert "col-rameau-versailles-portail" in groups["cameras"]
+    assert "col-houdan-gw" in groups["force_gendarmerie"]
+    for host in groups["recorders"]:
+        assert set(hostvars[host]) == MANAGED_VARS | {"vigie_cameras", "vigie_recorder"}
+    for host in groups["detector_hosts"]:
+        assert set(hostvars[host]) == MANAGED_VARS | {"vigie_cameras"}
+    for host in groups["gateways"]:
+        assert set(hostvars[host]) == MANAGED_VARS | {"vigie_policy"}
+    rec = hostvars["col-rameau-versailles-rec1"]
+    assert rec["ansible_host"] == next(
+        v["address"] for v in rec["vigie_vlans"] if v["name"] == "management"
+    )
+    cam = rec["vigie_cameras"][0]
+    assert set(cam) == {
+        "id",
+        "address",
+        "rtsp_url",
+        "retention_days",
+        "bitrate_kbps",
+        "fps",
+        "resolution",
+        "films_public_road",
+        "detection",
+        "privacy_masks",
+        "credential",
+    }
+    assert "@" not in cam["rtsp_url"] and cam["credential"].startswith("vault_")
+    det = hostvars["col-rameau-versailles-det1"]
+    assert det["vigie_cameras"] and all(
+        c["detection"] and not c["films_public_road"] for c in det["vigie_cameras"]
+    )
+    # Remote recording: the commune's cameras are on the datacenter recorder.
+    dc_ids = {c["id"] for c in hostvars["dc-guyancourt-rec1"]["vigie_cameras"]}
+    assert "mairie-sartrouville-parvis" in dc_ids
+    policy = hostvars["col-rameau-versailles-gw"]["vigie_policy"]
+    assert {"from": "recorders", "to": "cameras", "proto": "tcp", "port": 554} in [
+        {k: f[k] for k in ("from", "to", "proto", "port")} for f in policy
+    ]
+    assert all(f["why"] for f in policy)
+
+
+def write_config(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vigie.yml").write_text(text)
+    return directory
+
+
+def test_lab_options_path_sites_and_max_cameras(tmp_path: Path):
+    lab = write_config(
+        tmp_path / "lab",
+        f"plugin: vigie\npath: {PILOT}\nsites: [col-rameau-versailles]\nmax_cameras_per_site: 2\n",
+    )
+    result = run_inventory(lab)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    hosts = set(data["_meta"]["hostvars"])
+    assert hosts == {
+        "col-rameau-versailles-gw",
+        "col-rameau-versailles-rec1",
+        "col-rameau-versailles-det1",
+        "col-rameau-versailles-portail",
+        "col-rameau-versailles-hall",
+    }
+    assert len(data["_meta"]["hostvars"]["col-rameau-versailles-rec1"]["vigie_cameras"]) == 2
+
+
+def test_constructable_compose_groups_keyed_groups(tmp_path: Path):
+    inv = write_config(
+        tmp_path / "c",
+        f"""plugin: vigie
+path: {PILOT}
+sites: [col-rameau-versailles, hdd-versailles]
+compose:
+  vigie_camera_count: vigie_cameras | default([]) | length
+groups:
+  analysing: vigie_cameras is defined and 'det' in inventory_hostname
+keyed_groups:
+  - key: vigie_site.kind
+    prefix: sitekind
+""",
+    )
+    result = run_inventory(inv)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["_meta"]["hostvars"]["hdd-versailles-rec1"]["vigie_camera_count"] == 6
+    assert set(data["analysing"]["hosts"]) == {"col-rameau-versailles-det1", "hdd-versailles-det1"}
+    assert "hdd-versailles-gw" in data["sitekind_departmental_building"]["hosts"]
+
+
+def test_invalid_inventory_fails_with_the_validator_messages(tmp_path: Path):
+    data_dir = tmp_path / "data"
+    import shutil
+
+    shutil.copytree(BASE, data_dir)
+    site = data_dir / "sites" / "college.yml"
+    site.write_text(site.read_text().replace("{retention_days: 7}", "{retention_days: 40}"))
+    inv = write_config(tmp_path / "inv", f"plugin: vigie\npath: {data_dir}\n")
+    result = run_inventory(inv)
+    assert result.returncode != 0
+    assert f"{data_dir}/sites/college.yml:9: LEGAL-RETENTION-MAX" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_site_in_options_is_an_error(tmp_path: Path):
+    inv = write_config(tmp_path / "inv", f"plugin: vigie\npath: {PILOT}\nsites: [nowhere]\n")
+    result = run_inventory(inv)
+    assert result.returncode != 0 and "nowhere" in result.stderr
+
+
+def test_verify_file_accepts_only_its_own_file_names(tmp_path: Path):
+    spec = importlib.util.spec_from_file_location(
+        "vigie_plugin", REPO / "plugins" / "inventory" / "vigie.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plugin = module.InventoryModule()
+    for name, accepted in (
+        ("vigie.yml", True),
+        ("vigie.yaml", True),
+        ("hosts.yml", False),
+        ("departement.yml", False),
+    ):
+        path = tmp_path / name
+        path.write_text("plugin: vigie\n")
+        assert bool(plugin.verify_file(str(path))) is accepted, name
