@@ -49,11 +49,17 @@ def segments_on(container: str, storage: str) -> dict:
     return json.loads(out) if out.strip() else {}
 
 
-def nft_rule_count(container: str) -> int | None:
+def nft_rule_counts(container: str) -> str:
+    """Rules per table, e.g. 'inet vigie: 24, ip nat: 6' (Docker's own DNS rules show too)."""
     out = d.docker("exec", container, "nft", "-j", "list", "ruleset", check=False)
     if not out.strip():
-        return None
-    return sum(1 for item in json.loads(out)["nftables"] if "rule" in item)
+        return "-"
+    counts: dict[str, int] = {}
+    for item in json.loads(out)["nftables"]:
+        if "rule" in item:
+            table = f"{item['rule']['family']} {item['rule']['table']}"
+            counts[table] = counts.get(table, 0) + 1
+    return ", ".join(f"{t}: {n}" for t, n in sorted(counts.items())) or "none"
 
 
 def main() -> int:
@@ -76,8 +82,8 @@ def main() -> int:
     fw.add_column("kind")
     fw.add_column("rules")
     for name, host in sorted(state["hosts"].items()):
-        count = nft_rule_count(host["container"]) if d.running(host["container"]) else None
-        fw.add_row(name, host["kind"], "-" if count is None else str(count))
+        counts = nft_rule_counts(host["container"]) if d.running(host["container"]) else "-"
+        fw.add_row(name, host["kind"], counts)
     console.print(fw)
     timings = LAB / "timings.json"
     if timings.exists():

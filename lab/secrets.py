@@ -77,3 +77,26 @@ def load_secrets(lab: Path, bin_dir: Path) -> dict:
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     return yaml.safe_load(out.stdout) or {}
+
+
+def ensure_broker_tls(broker_dir: Path, address: str) -> None:
+    """A lab CA and a server certificate for the broker's address (MQTT over TLS, 8883)."""
+    if (broker_dir / "server.crt").exists():
+        return
+    broker_dir.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=broker_dir)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+            "-subj", "/CN=vigie lab CA", "-keyout", "ca.key", "-out", "ca.crt")  # fmt: skip
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={address}",
+            "-keyout", "server.key", "-out", "server.csr")  # fmt: skip
+    ext = broker_dir / "server.ext"
+    ext.write_text(f"subjectAltName=IP:{address}\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "30", "-extfile", "server.ext", "-out", "server.crt")  # fmt: skip
+    for leftover in ("server.csr", "server.ext", "ca.srl"):
+        (broker_dir / leftover).unlink(missing_ok=True)
+    # The CA key stays out of the folder the broker container sees.
+    (broker_dir / "ca.key").rename(broker_dir.parent / "ca.key")

@@ -42,6 +42,10 @@ class LabHost:
     addresses: dict[str, str]
     segments: dict[str, str]
     storage_path: str | None = None
+    # (prefix, via): the site's other VLANs and the admin prefix go through the
+    # site gateway, as in production; docker's default route (the machine
+    # running the lab) stays for apt only.
+    routes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,8 @@ class Topology:
     probes: list[Probe]
     broker_segment: str
     broker_address: str
-    extra: dict = field(default_factory=dict)
+    # The broker answers each site through that site's gateway uplink.
+    broker_routes: list[tuple[str, str]] = field(default_factory=list)
 
     def segment(self, name: str) -> Segment:
         return next(s for s in self.segments if s.name == name)
@@ -154,9 +159,22 @@ def _free_address(seg: Segment, used: set[str]) -> str:
     raise TopologyError(f"no free address left in {seg.name} ({seg.prefix})")
 
 
+def _plain(value):
+    """ansible-inventory 2.19 marks strings as {"__ansible_unsafe": value}: unwrap them."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def build(inventory: dict) -> Topology:
     """Lay out the lab from `ansible-inventory --list` output."""
+    inventory = _plain(inventory)
     hostvars = inventory.get("_meta", {}).get("hostvars", {})
+    camera_hosts = set(inventory.get("cameras", {}).get("hosts", []))
     managed = sorted(h for h in hostvars if _host_kind(h, inventory))
     if not managed:
         raise TopologyError("the inventory has no recorder, detector host or gateway")
@@ -180,15 +198,23 @@ def build(inventory: dict) -> Topology:
             raise TopologyError(f"{name}: ansible_host {hv['ansible_host']} is on no interface")
         storage = (hv.get("vigie_recorder") or {}).get("storage_path")
         kind = _host_kind(name, inventory)
+        via = next((v.get("gateway") for v in hv["vigie_vlans"] if v["name"] == "management"), None)
+        routes = []
+        if kind != "gateway" and via:
+            attached = {v["prefix"] for v in hv["vigie_vlans"]}
+            routes = [(seg.prefix, via) for seg in sorted(segments.values(), key=lambda s: s.name)
+                      if seg.site in (site, None) and seg.prefix not in attached]  # fmt: skip
         hosts.append(
-            LabHost(name, PREFIX + name, site, kind, hv["ansible_host"], addresses, on, storage)
-        )
+            LabHost(name, PREFIX + name, site, kind, hv["ansible_host"], addresses, on, storage,
+                    routes)
+        )  # fmt: skip
         if kind != "recorder":
             continue
         for cam in hv.get("vigie_cameras", []):
             seg = _segment_of(cam["address"], segments, f"{name}: camera {cam['id']}")
             used.add(cam["address"])
-            host = f"{site}-{cam['id']}"
+            # Camera host names are `<site>-<camera>`; ids may already carry the site.
+            host = cam["id"] if cam["id"] in camera_hosts else f"{site}-{cam['id']}"
             cameras.setdefault(
                 host,
                 LabCamera(
@@ -198,6 +224,14 @@ def build(inventory: dict) -> Topology:
             )
 
     gateways = {h.site: h for h in hosts if h.kind == "gateway"}
+    admin = [s for s in segments.values() if s.vlan == "admin"]
+    for gw in gateways.values():
+        if admin and "admin" not in gw.addresses:
+            # The gateway's fibre uplink towards the administration network is
+            # not a VLAN of the plan; the lab stands in for it with a leg on
+            # the admin segment.
+            gw.addresses["uplink"] = _free_address(admin[0], used)
+            gw.segments["uplink"] = admin[0].name
     probes = []
     for seg in sorted(segments.values(), key=lambda s: s.name):
         if seg.vlan != "agency" or seg.site not in gateways:
@@ -210,13 +244,17 @@ def build(inventory: dict) -> Topology:
                   _free_address(seg, used), via)
         )
 
-    admin = [s for s in segments.values() if s.vlan == "admin"]
     if admin:
         broker_seg = admin[0]
     else:
         broker_seg = next(s for s in sorted(segments.values(), key=lambda s: s.name)
                           if s.vlan == "management")
     broker_address = _free_address(broker_seg, used)
+    broker_routes = [
+        (seg.prefix, gw.addresses["uplink"])
+        for gw in gateways.values() if "uplink" in gw.addresses
+        for seg in sorted(segments.values(), key=lambda s: s.name) if seg.site == gw.site
+    ]  # fmt: skip
     return Topology(
         sorted(segments.values(), key=lambda s: s.name),
         hosts,
@@ -224,4 +262,5 @@ def build(inventory: dict) -> Topology:
         probes,
         broker_seg.name,
         broker_address,
+        broker_routes,
     )

@@ -47,13 +47,22 @@ def test_hosts_keep_their_planned_addresses_and_segments(inventory):
     rec = next(h for h in top.hosts if h.name == "clg-test-a-rec1")
     assert rec.kind == "recorder"
     assert rec.container == "vigie-lab-clg-test-a-rec1"
-    assert rec.ansible_host == "10.99.6.10"
-    assert rec.addresses["cameras"] == "10.99.4.10"
-    assert rec.segments["cameras"] == "vigie-lab-clg-test-a-cameras"
+    assert rec.ansible_host == "10.99.6.11"
+    assert rec.addresses == {"recorders": "10.99.5.11", "management": "10.99.6.11"}
+    assert rec.segments["recorders"] == "vigie-lab-clg-test-a-recorders"
     assert rec.storage_path == "/srv/vigie/recordings"
+    # Routed through the site gateway, as in production, not through the lab machine.
+    assert rec.routes == [
+        ("10.99.255.0/24", "10.99.6.1"),
+        ("10.99.7.0/24", "10.99.6.1"),
+        ("10.99.4.0/24", "10.99.6.1"),
+    ]
     gw = next(h for h in top.hosts if h.name == "dep-test-b-gw")
     assert gw.kind == "gateway"
-    assert gw.segments["admin"] == "vigie-lab-admin"
+    assert gw.routes == []
+    # Stand-in for the fibre uplink: a leg on the administration segment.
+    assert gw.segments["uplink"] == "vigie-lab-admin"
+    assert gw.addresses["uplink"] == "10.99.255.252"  # after clg-test-a-gw's .253
     assert {h.kind for h in top.hosts} == {"recorder", "detector_host", "gateway"}
 
 
@@ -63,6 +72,8 @@ def test_cameras_come_from_the_recorders_at_their_planned_urls(inventory):
         "clg-test-a-cam1", "clg-test-a-cam2", "dep-test-b-cam1", "dep-test-b-cam2",
     ]  # fmt: skip
     cam = top.cameras[0]
+    assert cam.container == "vigie-lab-clg-test-a-cam1"
+    assert cam.credential == "vault_camera_clg-test-a"
     assert cam.address == "10.99.4.21"
     assert cam.rtsp_url == "rtsp://10.99.4.21:554/stream1"
     assert cam.segment == "vigie-lab-clg-test-a-cameras"
@@ -72,7 +83,9 @@ def test_cameras_come_from_the_recorders_at_their_planned_urls(inventory):
 def test_helpers_take_free_addresses_away_from_the_plan(inventory):
     top = topology.build(inventory)
     assert top.broker_segment == "vigie-lab-admin"
-    assert top.broker_address == "10.99.255.253"
+    assert top.broker_address == "10.99.255.251"  # below the two gateway uplinks
+    assert ("10.99.5.0/24", "10.99.255.253") in top.broker_routes  # site a via its gateway
+    assert ("10.99.9.0/24", "10.99.255.252") in top.broker_routes
     probe = next(p for p in top.probes if p.site == "clg-test-a")
     assert probe.segment == "vigie-lab-clg-test-a-agency"
     assert probe.address == "10.99.7.253"
@@ -83,7 +96,7 @@ def test_an_address_outside_every_prefix_is_refused(inventory):
     broken = copy.deepcopy(inventory)
     rec = broken["_meta"]["hostvars"]["clg-test-a-rec1"]
     rec["vigie_cameras"][0]["address"] = "192.0.2.7"
-    with pytest.raises(topology.TopologyError, match=r"camera cam1: address 192\.0\.2\.7"):
+    with pytest.raises(topology.TopologyError, match=r"camera clg-test-a-cam1: address 192\.0\.2\.7"):
         topology.build(broken)
 
 
