@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / ".lab"
 
 # Runs inside a recorder: per camera folder, the segment count, bytes and the
-# age of the newest segment. Segments are filed <storage>/<camera>/<day>/...
+# age of the newest segment. Segments are filed <storage>/<camera>/<day>/*.ts
 SEGMENTS_PY = r"""
 import json, os, sys, time
 root = sys.argv[1]
@@ -29,7 +29,7 @@ out = {}
 for cam in sorted(os.listdir(root)) if os.path.isdir(root) else []:
     files = []
     for base, _dirs, names in os.walk(os.path.join(root, cam)):
-        files += [os.path.join(base, n) for n in names if not n.startswith(".")]
+        files += [os.path.join(base, n) for n in names if n.endswith(".ts")]
     stats = [os.stat(f) for f in files]
     out[cam] = {"segments": len(stats), "bytes": sum(s.st_size for s in stats),
                 "newest_age_s": round(time.time() - max((s.st_mtime for s in stats), default=0), 1)}

@@ -32,7 +32,7 @@ SLIM_IMAGE = "vigie/debian-slim:bookworm"
 BROKER_IMAGE = "vigie/lab-mosquitto:bookworm"
 CAMERA_IMAGE = "vigie/camera-sim:bookworm"  # built by lab/camera_sim/build.sh
 # Small on purpose: the emergency-purge test fills it (tests/lab/).
-RECORDER_STORAGE_SIZE = os.environ.get("VIGIE_LAB_STORAGE_SIZE", "256m")
+RECORDER_STORAGE_SIZE = os.environ.get("VIGIE_LAB_STORAGE_SIZE", "128m")
 # tree.avi decodes to 4:4:4, which encode.sh (baseline profile) refuses.
 FOOTAGE = ("vtest.avi", "Megamind.avi")
 SSH_USER = "root"
