@@ -8,7 +8,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from vigie_detector.config import DetectorConfig
 
 ROOT = Path(__file__).resolve().parents[2]

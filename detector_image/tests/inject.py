@@ -12,7 +12,9 @@ import numpy as np
 def covered(frame, rng):
     """A hand or a cloth on the lens: dark, out of focus, a little light leaks."""
     h, w = frame.shape[:2]
-    tiny = cv2.GaussianBlur(cv2.resize(frame, (w // 16, h // 16), interpolation=cv2.INTER_AREA), (0, 0), 2)
+    tiny = cv2.GaussianBlur(
+        cv2.resize(frame, (w // 16, h // 16), interpolation=cv2.INTER_AREA), (0, 0), 2
+    )
     out = cv2.resize(tiny, (w, h), interpolation=cv2.INTER_LINEAR) * 0.2 + 8
     return noisy(out, rng, 2.0)
 
@@ -52,4 +54,10 @@ def gain(frame, factor: float):
     return np.clip(frame.astype(np.float32) * factor, 0, 255).astype(np.uint8)
 
 
-TAMPERS = {"covered": covered, "black": black, "defocus": defocus, "moved": moved, "blinded": blinded}
+TAMPERS = {
+    "covered": covered,
+    "black": black,
+    "defocus": defocus,
+    "moved": moved,
+    "blinded": blinded,
+}

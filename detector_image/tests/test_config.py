@@ -8,7 +8,6 @@ import textwrap
 
 import pytest
 from conftest import EXAMPLES
-
 from vigie_detector.configfile import ConfigError, load_config
 
 
@@ -57,7 +56,10 @@ def test_zone_outside_the_frame_points_at_the_line(tmp_path):
     )
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert any(line.startswith(f"{path}:8: DETECTOR-CONFIG: cameras.0.detection.zones.door") for line in err.value.lines)
+    assert any(
+        line.startswith(f"{path}:8: DETECTOR-CONFIG: cameras.0.detection.zones.door")
+        for line in err.value.lines
+    )
 
 
 def test_unlawful_class_is_refused(tmp_path):

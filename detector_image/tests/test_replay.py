@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -36,8 +37,17 @@ def clips(footage, tmp_path_factory):
 
 def replay(config, videos, out):
     proc = subprocess.run(
-        [sys.executable, "-m", "vigie_detector", "replay", "--config", str(config), *map(str, videos),
-         "--events-out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "vigie_detector",
+            "replay",
+            "--config",
+            str(config),
+            *map(str, videos),
+            "--events-out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
     )
@@ -46,8 +56,14 @@ def replay(config, videos, out):
 
 
 def test_tamper_replay(clips, tmp_path):
-    events = replay(EXAMPLES / "tamper.yml", [clips / "clean.avi", clips / "black-at-18s.avi"], tmp_path / "t.jsonl")
-    assert [(e["video"], e["class"], e["kind"]) for e in events] == [("black-at-18s.avi", "tamper", "black")]
+    events = replay(
+        EXAMPLES / "tamper.yml",
+        [clips / "clean.avi", clips / "black-at-18s.avi"],
+        tmp_path / "t.jsonl",
+    )
+    assert [(e["video"], e["class"], e["kind"]) for e in events] == [
+        ("black-at-18s.avi", "tamper", "black")
+    ]
     assert 18.0 <= events[0]["video_time_s"] <= 20.0
 
 
@@ -57,16 +73,35 @@ def test_intrusion_replay(clips, tmp_path):
     times = [e["video_time_s"] for e in events]
     assert times[0] < 3.0
     # cool-down of 10 s in the example: one event per 10 s of continuous presence
-    assert all(b - a >= 10.0 for a, b in zip(times, times[1:], strict=False))
-    assert {"site", "camera", "class", "kind", "zone", "time", "score", "snapshot", "video_time_s"} <= set(events[0])
+    assert all(b - a >= 10.0 for a, b in itertools.pairwise(times))
+    assert {
+        "site",
+        "camera",
+        "class",
+        "kind",
+        "zone",
+        "time",
+        "score",
+        "snapshot",
+        "video_time_s",
+    } <= set(events[0])
 
 
 def test_unreadable_video_is_a_clean_error(tmp_path):
     bad = tmp_path / "not-a-video.avi"
     bad.write_text("nope")
     proc = subprocess.run(
-        [sys.executable, "-m", "vigie_detector", "replay", "--config", str(EXAMPLES / "tamper.yml"), str(bad),
-         "--events-out", str(tmp_path / "x.jsonl")],
+        [
+            sys.executable,
+            "-m",
+            "vigie_detector",
+            "replay",
+            "--config",
+            str(EXAMPLES / "tamper.yml"),
+            str(bad),
+            "--events-out",
+            str(tmp_path / "x.jsonl"),
+        ],
         capture_output=True,
         text=True,
     )

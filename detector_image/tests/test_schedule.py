@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from vigie_detector.schedule import Schedule, parse_opening_hours
 
 PARIS = dt.timezone(dt.timedelta(hours=1))  # November: CET

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from conftest import config
 from inject import TAMPERS, gain, noisy
-
 from vigie_detector.analyzer import CameraAnalyzer
 
 T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
@@ -21,7 +20,9 @@ def run(frames, transform, **tamper):
     analyzer = CameraAnalyzer(cfg.cameras[0], cfg)
     events = []
     for i, frame in enumerate(frames):
-        for ev in analyzer.process(transform(frame, i), T0 + dt.timedelta(seconds=i / FPS), i / FPS):
+        for ev in analyzer.process(
+            transform(frame, i), T0 + dt.timedelta(seconds=i / FPS), i / FPS
+        ):
             events.append((i / FPS, ev))
     return events
 

@@ -84,10 +84,17 @@ class LoopingFactory(GstRtspServer.RTSPMediaFactory):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default="127.0.0.1", help="listen address (loopback by default)")
+    parser.add_argument(
+        "--address", default="127.0.0.1", help="listen address (loopback by default)"
+    )
     parser.add_argument("--port", type=int, default=8554)
-    parser.add_argument("--mount", type=parse_mount, action="append", required=True,
-                        help="/PATH=FILE.h264[@FPS] (repeatable; FPS defaults to 5)")
+    parser.add_argument(
+        "--mount",
+        type=parse_mount,
+        action="append",
+        required=True,
+        help="/PATH=FILE.h264[@FPS] (repeatable; FPS defaults to 5)",
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -105,7 +112,10 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
     for mount, path, fps in args.mount:
-        print(f"camera_sim: rtsp://{args.address}:{args.port}{mount} <- {path} @ {fps} fps", flush=True)
+        print(
+            f"camera_sim: rtsp://{args.address}:{args.port}{mount} <- {path} @ {fps} fps",
+            flush=True,
+        )
     loop.run()
     return 0
 

@@ -24,12 +24,16 @@ def resize_width(img: np.ndarray, width: int) -> np.ndarray:
 
 
 class CameraAnalyzer:
-    def __init__(self, cam: CameraConfig, config: DetectorConfig, verifier: PeopleVerifier | None = None):
+    def __init__(
+        self, cam: CameraConfig, config: DetectorConfig, verifier: PeopleVerifier | None = None
+    ):
         self.cam = cam
         det = cam.detection
         classes = set(det.classes) if det else set()
         self.masker = PrivacyMasker(cam.privacy_masks)
-        self.schedule = Schedule.build(cam.opening_hours, cam.timezone or config.timezone, config.holidays)
+        self.schedule = Schedule.build(
+            cam.opening_hours, cam.timezone or config.timezone, config.holidays
+        )
         self.always = det is not None and det.active == "always"
         self.tamper = TamperDetector(det.tamper) if "tamper" in classes else None
         self.motion = None
@@ -43,7 +47,9 @@ class CameraAnalyzer:
     def closed(self, when: dt.datetime) -> bool:
         return self.always or not self.schedule.is_open(when)
 
-    def process(self, frame: np.ndarray, when: dt.datetime, t: float, video_time_s: float | None = None) -> list[Event]:
+    def process(
+        self, frame: np.ndarray, when: dt.datetime, t: float, video_time_s: float | None = None
+    ) -> list[Event]:
         """Analyse one decoded frame (BGR). when: wall clock; t: monotonic seconds."""
         self.frames += 1
         img = resize_width(frame, self.cam.analysis_width)
@@ -56,7 +62,9 @@ class CameraAnalyzer:
         out: list[Event] = []
 
         def event(cls: str, kind: str, zone: str | None, score: float) -> Event:
-            return Event(self.cam.site, self.cam.id, cls, kind, zone, when, score, video_time_s, frame=img)
+            return Event(
+                self.cam.site, self.cam.id, cls, kind, zone, when, score, video_time_s, frame=img
+            )
 
         if self.tamper is not None:
             mid = resize_width(gray, 320)
@@ -68,7 +76,10 @@ class CameraAnalyzer:
             fg, blobs = self.motion.update(small)
             tampered = self.tamper is not None and self.tamper.tampered
             if self.closed(when) and not tampered:
-                out += [event("intrusion", "person", z, s) for z, s in self.intrusion.update(fg, blobs, gray, t)]
+                out += [
+                    event("intrusion", "person", z, s)
+                    for z, s in self.intrusion.update(fg, blobs, gray, t)
+                ]
             else:
                 self.intrusion.reset()
         return out

@@ -48,7 +48,9 @@ class PeopleVerifier:
         ph, pw = max(0, 136 - crop.shape[0]), max(0, 72 - crop.shape[1])
         if ph or pw:
             crop = cv2.copyMakeBorder(crop, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
-        rects, weights = self.hog.detectMultiScale(crop, winStride=(8, 8), padding=(8, 8), scale=1.1)
+        rects, weights = self.hog.detectMultiScale(
+            crop, winStride=(8, 8), padding=(8, 8), scale=1.1
+        )
         best = -np.inf
         for (_, _, _, rh), w in zip(rects, np.ravel(weights), strict=False):
             if rh / scale >= min_height_px:
@@ -57,7 +59,9 @@ class PeopleVerifier:
 
 
 class IntrusionDetector:
-    def __init__(self, cfg: IntrusionConfig, zones: dict, frame_height: int, verifier: PeopleVerifier):
+    def __init__(
+        self, cfg: IntrusionConfig, zones: dict, frame_height: int, verifier: PeopleVerifier
+    ):
         self.cfg = cfg
         self.zones = zones or WHOLE_FRAME
         self.verifier = verifier
@@ -74,14 +78,18 @@ class IntrusionDetector:
     def reset(self) -> None:
         self.frames_with_motion = dict.fromkeys(self.zones, 0)
 
-    def update(self, fg: np.ndarray, blobs: list[Blob], gray: np.ndarray, t: float) -> list[tuple[str, float]]:
+    def update(
+        self, fg: np.ndarray, blobs: list[Blob], gray: np.ndarray, t: float
+    ) -> list[tuple[str, float]]:
         """One frame while the site is closed. Returns (zone, score) events."""
         self.frame_no += 1
         events = []
         h, w = fg.shape
         frame_h = gray.shape[0]
         for name, polygon in self.zones.items():
-            inside = [b for b in blobs if self._overlap(fg, polygon_mask([polygon], w, h), b) >= 0.2]
+            inside = [
+                b for b in blobs if self._overlap(fg, polygon_mask([polygon], w, h), b) >= 0.2
+            ]
             inside = [b for b in inside if b.h * frame_h >= 0.5 * self.min_height_px]
             if not inside:
                 self.frames_with_motion[name] = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -32,7 +33,9 @@ def health_topic(config: DetectorConfig) -> str:
 
 def mqtt_client(config: DetectorConfig, connected: threading.Event) -> mqtt.Client:
     m = config.mqtt
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=m.client_id)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=m.client_id
+    )
     if m.username:
         password = Path(m.password_file).read_text().strip() if m.password_file else None
         client.username_pw_set(m.username, password)
@@ -58,7 +61,9 @@ def mqtt_client(config: DetectorConfig, connected: threading.Event) -> mqtt.Clie
 
 
 def run_service(config: DetectorConfig) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -68,8 +73,12 @@ def run_service(config: DetectorConfig) -> int:
     client = mqtt_client(config, connected)
     pending: queue.Queue[Event] = queue.Queue()
     verifier = PeopleVerifier()
-    streams = [CameraStream(CameraAnalyzer(c, config, verifier), pending.put, stop) for c in config.cameras]
-    unsupported = sorted({k for c in config.cameras if c.detection for k in c.detection.classes} - ANALYSED_CLASSES)
+    streams = [
+        CameraStream(CameraAnalyzer(c, config, verifier), pending.put, stop) for c in config.cameras
+    ]
+    unsupported = sorted(
+        {k for c in config.cameras if c.detection for k in c.detection.classes} - ANALYSED_CLASSES
+    )
     if unsupported:
         log.warning("classes accepted but not analysed by this version: %s", ", ".join(unsupported))
     for s in streams:
@@ -78,10 +87,8 @@ def run_service(config: DetectorConfig) -> int:
 
     next_health = next_purge = 0.0
     while not stop.is_set():
-        try:
+        with contextlib.suppress(queue.Empty):
             publish(client, config, pending.get(timeout=0.5))
-        except queue.Empty:
-            pass
         now = time.monotonic()
         if now >= next_health:
             next_health = now + HEALTH_EVERY_S
@@ -91,7 +98,9 @@ def run_service(config: DetectorConfig) -> int:
             report(client, config, streams, connected.is_set(), unsupported, "online")
         if now >= next_purge:
             next_purge = now + PURGE_EVERY_S
-            purge_snapshots(config.snapshots_dir, config.snapshot_retention_days, dt.datetime.now(dt.UTC))
+            purge_snapshots(
+                config.snapshots_dir, config.snapshot_retention_days, dt.datetime.now(dt.UTC)
+            )
 
     log.info("stopping")
     for s in streams:

@@ -24,7 +24,9 @@ TIMEOUT_MS = 5000
 
 
 class CameraStream(threading.Thread):
-    def __init__(self, analyzer: CameraAnalyzer, emit: Callable[[Event], None], stop: threading.Event):
+    def __init__(
+        self, analyzer: CameraAnalyzer, emit: Callable[[Event], None], stop: threading.Event
+    ):
         cam = analyzer.cam
         super().__init__(name=f"cam-{cam.site}-{cam.id}", daemon=True)
         self.analyzer, self.emit, self.stop = analyzer, emit, stop
@@ -34,17 +36,22 @@ class CameraStream(threading.Thread):
 
     def run(self) -> None:
         backoff = BACKOFF_START_S
-        self.analyzer.tamper and self.analyzer.tamper.expect_frames_from(time.monotonic())
+        if self.analyzer.tamper is not None:
+            self.analyzer.tamper.expect_frames_from(time.monotonic())
         while not self.stop.is_set():
             metrics.RECONNECTS.labels(*self.labels).inc()
             cap = cv2.VideoCapture(
                 self.analyzer.cam.url,
                 cv2.CAP_FFMPEG,
-                [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, TIMEOUT_MS],
+                [
+                    cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                    TIMEOUT_MS,
+                    cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                    TIMEOUT_MS,
+                ],
             )
-            if cap.isOpened():
-                if self._read(cap):
-                    backoff = BACKOFF_START_S
+            if cap.isOpened() and self._read(cap):
+                backoff = BACKOFF_START_S
             cap.release()
             self._set_up(False)
             if self.stop.wait(backoff):

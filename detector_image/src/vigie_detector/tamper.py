@@ -35,7 +35,9 @@ def features(small: np.ndarray, mid: np.ndarray) -> Features:
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
     mag = cv2.magnitude(gx, gy)
-    coarse = cv2.resize(cv2.GaussianBlur(mag, (5, 5), 0), STRUCTURE_SIZE, interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(
+        cv2.GaussianBlur(mag, (5, 5), 0), STRUCTURE_SIZE, interpolation=cv2.INTER_AREA
+    )
     coarse = coarse.ravel() - coarse.mean()
     norm = float(np.linalg.norm(coarse))
     _, lap_std = cv2.meanStdDev(cv2.Laplacian(mid, cv2.CV_32F, ksize=3))

@@ -33,7 +33,9 @@ def create_network(name: str) -> str:
     """A network with our own subnet (needed for --ip); skips subnets in use."""
     for n in range(40, 250):
         subnet = f"10.213.{n}.0/24"
-        ok = subprocess.run(["docker", "network", "create", "--subnet", subnet, name], capture_output=True)
+        ok = subprocess.run(
+            ["docker", "network", "create", "--subnet", subnet, name], capture_output=True
+        )
         if ok.returncode == 0:
             return subnet
     raise AssertionError("no free 10.213.x.0/24 subnet for the test network")
@@ -61,7 +63,9 @@ class Subscriber:
     def __init__(self, port: int, user: str, password: str):
         self.messages: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
-        self.client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="vigie-det-test-sub")
+        self.client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="vigie-det-test-sub"
+        )
         self.client.username_pw_set(user, password)
         self.client.on_connect = lambda c, *_: c.subscribe("vigie/#", qos=1)
         self.client.on_message = self._on_message
@@ -96,7 +100,18 @@ def camera(images):
     subnet = create_network(net)
     address = subnet.rsplit(".", 1)[0] + ".10"
     name = f"vigie-det-camsim-{SUFFIX}"
-    sh("docker", "run", "-d", "--name", name, "--network", net, "--ip", address, "vigie/camera-sim:bookworm")
+    sh(
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        net,
+        "--ip",
+        address,
+        "vigie/camera-sim:bookworm",
+    )
     yield {"name": name, "address": address}
     sh("docker", "rm", "-f", name, check=False)
     sh("docker", "network", "rm", net, check=False)
@@ -113,7 +128,9 @@ def broker():
     (d / "mosquitto.conf").write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {d / 'passwd'}\n"
     )
-    proc = subprocess.Popen(["mosquitto", "-c", str(d / "mosquitto.conf")], stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["mosquitto", "-c", str(d / "mosquitto.conf")], stderr=subprocess.DEVNULL
+    )
     wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 10, "mosquitto")
     yield {"port": port, "user": user, "password": password}
     proc.terminate()

@@ -44,11 +44,17 @@ def test_no_secret_in_the_image_or_the_config(host):
 
 
 def test_healthcheck_becomes_healthy(detector):
-    wait_for(lambda: inspect(detector["name"], "{{ .State.Health.Status }}") == "healthy", 90, "healthy")
+    wait_for(
+        lambda: inspect(detector["name"], "{{ .State.Health.Status }}") == "healthy", 90, "healthy"
+    )
 
 
 def test_reads_the_camera_and_publishes_an_intrusion(host, detector, subscriber):
-    event = wait_for(lambda: subscriber.find("vigie/site-a/cam1/events", **{"class": "intrusion"}), 60, "intrusion")
+    event = wait_for(
+        lambda: subscriber.find("vigie/site-a/cam1/events", **{"class": "intrusion"}),
+        60,
+        "intrusion",
+    )
     assert event["site"] == "site-a" and event["camera"] == "cam1" and event["zone"] == "floor"
     assert event["kind"] == "person" and event["score"] > 0
     snapshot = host.file(f"/var/lib/vigie-detector/snapshots/{event['snapshot']}")
@@ -57,14 +63,18 @@ def test_reads_the_camera_and_publishes_an_intrusion(host, detector, subscriber)
 
 
 def test_health_topic(subscriber):
-    health = wait_for(lambda: subscriber.find("vigie/detectors/vigie-det-test/health", cameras_up=1), 30, "health")
+    health = wait_for(
+        lambda: subscriber.find("vigie/detectors/vigie-det-test/health", cameras_up=1), 30, "health"
+    )
     assert health["status"] == "online" and health["mqtt_connected"] is True
 
 
 def test_camera_loss_is_tamper_then_reconnects(camera, detector, subscriber):
     sh("docker", "stop", "-t", "1", camera["name"])
     lost = wait_for(
-        lambda: subscriber.find("vigie/site-a/cam1/events", **{"class": "tamper", "kind": "signal_loss"}),
+        lambda: subscriber.find(
+            "vigie/site-a/cam1/events", **{"class": "tamper", "kind": "signal_loss"}
+        ),
         45,
         "signal loss",
     )
