@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -40,10 +41,10 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def lab_state() -> dict:
-    if not LAB_STATE.exists():
-        fail(f"{LAB_STATE} not found: run `make lab` first")
-    return json.loads(LAB_STATE.read_text())
+def lab_state(path: Path) -> dict:
+    if not path.exists():
+        fail(f"{path} not found: run `make lab` first")
+    return json.loads(path.read_text())
 
 
 def ssh_opts(state: dict) -> list[str]:
@@ -119,17 +120,25 @@ def with_cli(phrase: str) -> int:
     return subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode
 
 
-def ensure_local_image(outer: docker.DockerClient, name: str) -> None:
-    """The detector image on this machine's engine, built from detector_image/ once."""
-    try:
-        outer.images.get(name)
-    except docker.errors.ImageNotFound:
-        subprocess.run(
-            ["docker", "build", "-t", name, str(REPO_ROOT / "detector_image")], check=True
-        )
+def ensure_local_image(outer: docker.DockerClient, name: str, source: str | None) -> None:
+    """The detector image on this machine's engine, tagged as the stack names it.
+
+    Built by the detector's own cached script (offline, hash-pinned wheelhouse;
+    a no-op when the sources did not change), unless ``source`` names an image.
+    """
+    built = (
+        source
+        or subprocess.run(
+            ["bash", str(REPO_ROOT / "detector_image" / "build-image.sh")],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
+    )
+    outer.images.get(built).tag(name)
 
 
-def without_cli(phrase: str, state: dict) -> int:
+def without_cli(phrase: str, state: dict, source_image: str | None) -> int:
     print(
         "lab-detectors: path taken: no pulumi CLI here; the lab stack runs under Pulumi's mocks "
         "and its declared containers are created with the docker SDK over SSH"
@@ -147,12 +156,13 @@ def without_cli(phrase: str, state: dict) -> int:
     with ExitStack() as stack:
         for prov in mocks.of_type(PROVIDER):
             host_name = prov.name.removesuffix("-docker")
-            url = stack.enter_context(
-                SshDockerSocket(prov.inputs["host"], prov.inputs.get("sshOpts", []))
-            )
+            opts = prov.inputs.get("sshOpts") or "[]"
+            # Provider inputs reach the engine JSON-encoded.
+            opts = json.loads(opts) if isinstance(opts, str) else opts
+            url = stack.enter_context(SshDockerSocket(prov.inputs["host"], opts))
 
             def load(image: str, container: str = state["hosts"][host_name]["container"]) -> None:
-                ensure_local_image(outer, image)
+                ensure_local_image(outer, image, source_image)
                 load_via_exec(outer, container)(image)
 
             targets[prov.name] = HostTarget(docker_url=url, load_image=load)
@@ -164,12 +174,18 @@ def without_cli(phrase: str, state: dict) -> int:
     return 0
 
 
-def main() -> int:
-    state = lab_state()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--state", type=Path, default=LAB_STATE, help="the lab's state.json")
+    parser.add_argument(
+        "--image", help="use this local detector image instead of detector_image/build-image.sh"
+    )
+    args = parser.parse_args(argv)
+    state = lab_state(args.state)
     phrase = write_stack_file(state)
     if shutil.which("pulumi"):
         return with_cli(phrase)
-    return without_cli(phrase, state)
+    return without_cli(phrase, state, args.image)
 
 
 if __name__ == "__main__":

@@ -72,9 +72,9 @@ def container_kwargs(inputs: dict[str, Any]) -> dict[str, Any]:
     if i.get("cpus"):
         kwargs["nano_cpus"] = int(float(i["cpus"]) * 1e9)
     if i.get("memory"):
-        kwargs["mem_limit"] = f"{i['memory']}m"
+        kwargs["mem_limit"] = f"{int(i['memory'])}m"  # numbers come back as floats
     if i.get("memorySwap"):
-        kwargs["memswap_limit"] = f"{i['memorySwap']}m"
+        kwargs["memswap_limit"] = f"{int(i['memorySwap'])}m"
     if i.get("tmpfs"):
         kwargs["tmpfs"] = dict(i["tmpfs"])
     if i.get("healthcheck"):
@@ -83,7 +83,7 @@ def container_kwargs(inputs: dict[str, Any]) -> dict[str, Any]:
             "test": h["tests"],
             "interval": _ns(h.get("interval")),
             "timeout": _ns(h.get("timeout")),
-            "retries": h.get("retries"),
+            "retries": int(h["retries"]) if h.get("retries") is not None else None,
             "start_period": _ns(h.get("startPeriod")),
         }
     if i.get("networkMode"):
