@@ -53,8 +53,8 @@ class CameraAnalyzer:
         """Analyse one decoded frame (BGR). when: wall clock; t: monotonic seconds."""
         self.frames += 1
         img = resize_width(frame, self.cam.analysis_width)
-        if img is frame:
-            img = frame.copy()
+        if img is frame and self.masker.polygons:
+            img = frame.copy()  # masks are drawn in place: keep the caller's frame intact
         # Privacy masks are filled before anything looks at the picture.
         self.masker.apply(img)
         gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)

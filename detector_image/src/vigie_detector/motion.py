@@ -22,7 +22,14 @@ class Blob:
 
 
 class MotionDetector:
-    def __init__(self, learning_rate: float = 0.05, threshold: int = 18, min_area: float = 0.002):
+    def __init__(
+        self,
+        learning_rate: float = 0.05,
+        threshold: int = 18,
+        min_area: float = 0.002,
+        global_change: float = 0.4,
+    ):
+        self.global_change = global_change
         self.learning_rate = learning_rate
         self.threshold = threshold
         self.min_area = min_area
@@ -37,6 +44,11 @@ class MotionDetector:
         diff = cv2.absdiff(small, cv2.convertScaleAbs(self.background))
         _, fg = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
         fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, self.kernel)
+        if cv2.countNonZero(fg) > self.global_change * fg.size:
+            # Most of the picture changed at once: lights or exposure, not an
+            # intruder. Start again from this picture instead of chasing it.
+            self.background = small.astype(np.float32)
+            return np.zeros_like(small), []
         fg = cv2.dilate(fg, self.kernel, iterations=2)
         # Learn slowly where nothing moves, very slowly under moving objects.
         cv2.accumulateWeighted(small, self.background, self.learning_rate, mask=cv2.bitwise_not(fg))

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
 import paho.mqtt.client as mqtt
 from prometheus_client import start_http_server
 
@@ -64,6 +65,9 @@ def run_service(config: DetectorConfig) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Parallelism comes from one thread per camera; OpenCV's own threads would
+    # only oversubscribe the container's CPU.
+    cv2.setNumThreads(1)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
