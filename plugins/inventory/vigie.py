@@ -106,12 +106,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         keyed_groups = self.get_option("keyed_groups")
         for group in view.groups:
             self.inventory.add_group(group)
+        for group, variables in view.group_vars.items():
+            for key, value in variables.items():
+                self.inventory.set_variable(group, key, value)
         for group, members in view.groups.items():
             for host in members:
                 self.inventory.add_host(host, group=group)
+        constructed = bool(compose or groups or keyed_groups)
         for host, variables in view.hosts.items():
             for key, value in variables.items():
                 self.inventory.set_variable(host, key, value)
-            self._set_composite_vars(compose, variables, host, strict=strict)
-            self._add_host_to_composed_groups(groups, variables, host, strict=strict)
-            self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict)
+            if constructed:
+                # Templates see the host's whole view, group variables included.
+                host_vars = self.inventory.get_host(host).get_vars()
+                for group_name in view.host_groups(host):
+                    host_vars = {**view.group_vars.get(group_name, {}), **host_vars}
+                host_vars = {**view.group_vars.get("all", {}), **host_vars}
+                self._set_composite_vars(compose, host_vars, host, strict=strict)
+                self._add_host_to_composed_groups(groups, host_vars, host, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, host_vars, host, strict=strict)

@@ -1,12 +1,18 @@
-"""The inventory as Ansible sees it: hosts, groups and host variables.
+"""The inventory as Ansible sees it: hosts, groups and variables.
 
 This is the one place docs/CONTRACT.md ("Hosts, groups and host variables")
 is implemented; the inventory plugin only copies the result into Ansible, and
 the benchmark writes the same result as a static YAML inventory.
+
+Values every host of a site shares (`vigie_site`, `vigie_site_prefixes`) are
+variables of the `site_<site>` group, and département-wide ones
+(`vigie_ntp_servers`, `vigie_admins`) of the `all` group: each host still sees
+them, Ansible stores them once, and `group_vars/` files can override them.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +27,18 @@ RTSP_PORT = 554
 class AnsibleView:
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    group_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    _membership: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, host: str, groups: list[str], variables: dict[str, Any]) -> None:
         self.hosts[host] = variables
+        self._membership[host] = groups
         for group in groups:
             self.groups.setdefault(group, []).append(host)
+
+    def host_groups(self, host: str) -> list[str]:
+        return self._membership.get(host, [])
 
 
 def _site_vars(inv: Inventory, site: Site) -> dict[str, Any]:
@@ -65,9 +78,7 @@ def camera_vars(site: Site, camera: Camera, sp: SitePlan) -> dict[str, Any]:
     if camera.detection is not None:
         detection = {
             "classes": list(camera.detection.classes),
-            "zones": {
-                name: [list(p) for p in poly] for name, poly in camera.detection.zones.items()
-            },
+            "zones": {n: [list(p) for p in poly] for n, poly in camera.detection.zones.items()},
             "active": camera.detection.active,
             "opening_hours": site.opening_hours,
         }
@@ -96,98 +107,112 @@ def _vlan(sp: SitePlan, name: str, address: str, gateway: str | None) -> dict[st
     }
 
 
-def gateway_policy(inv: Inventory, plan: NetworkPlan, site: Site) -> list[dict[str, Any]]:
+def _flow(src: str, dst: str, proto: str, port: int, why: str) -> dict[str, Any]:
+    return {"from": src, "to": dst, "proto": proto, "port": port, "why": why}
+
+
+def _remote_links(inv: Inventory) -> dict[str, list[tuple[str, str, str]]]:
+    """site -> [(direction, other site, role)]: who records / analyses whose streams."""
+    links: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for site in inv.sites.values():
+        has_detection = any(c.detection for c in site.cameras)
+        for role, target in (("recording", site.recording_site), ("analysis", site.analysing_site)):
+            if target == site.id or (role == "analysis" and not has_detection):
+                continue
+            links[site.id].append(("pulled-by", target, role))
+            links[target].append(("pulls", site.id, role))
+    return links
+
+
+def gateway_policy(
+    site: Site, plan: NetworkPlan, links: list[tuple[str, str, str]], analyses: bool
+) -> list[dict[str, Any]]:
     """Allowed flows through the site gateway; everything else is denied.
 
-    `from`/`to` name a prefix of `vigie_site_prefixes`, or are a CIDR for
+    `from`/`to` name a prefix of `vigie_site_prefixes`, or are the CIDR of
     another site's prefix (remote recording or analysis).
     """
     flows = [
-        {
-            "from": "recorders",
-            "to": "cameras",
-            "proto": "tcp",
-            "port": RTSP_PORT,
-            "why": "recorders and detector hosts pull the RTSP streams",
-        },
-        {
-            "from": "admin",
-            "to": "cameras",
-            "proto": "tcp",
-            "port": 443,
-            "why": "camera management only from the administration network (ANSSI)",
-        },
-        {
-            "from": "admin",
-            "to": "management",
-            "proto": "tcp",
-            "port": 22,
-            "why": "SSH administration of the site hosts from the administration network",
-        },
-        {
-            "from": "cameras",
-            "to": "admin",
-            "proto": "udp",
-            "port": 123,
-            "why": "cameras stamp recordings with the right time (arrêté du 3 août 2007)",
-        },
-        {
-            "from": "management",
-            "to": "admin",
-            "proto": "udp",
-            "port": 123,
-            "why": "site hosts keep time from the département NTP servers",
-        },
+        _flow(
+            "recorders",
+            "cameras",
+            "tcp",
+            RTSP_PORT,
+            "recorders and detector hosts pull the RTSP streams",
+        ),
+        _flow(
+            "admin",
+            "cameras",
+            "tcp",
+            443,
+            "camera management only from the administration network (ANSSI)",
+        ),
+        _flow(
+            "admin",
+            "management",
+            "tcp",
+            22,
+            "SSH administration of the site hosts from the administration network",
+        ),
+        _flow(
+            "cameras",
+            "admin",
+            "udp",
+            123,
+            "cameras stamp recordings with the right time (arrêté du 3 août 2007)",
+        ),
+        _flow(
+            "management",
+            "admin",
+            "udp",
+            123,
+            "site hosts keep time from the département NTP servers",
+        ),
     ]
-    if site.detector_hosts or any(s.analysing_site == site.id for s in inv.sites.values()):
+    if analyses:
         flows.append(
-            {
-                "from": "recorders",
-                "to": "admin",
-                "proto": "tcp",
-                "port": 8883,
-                "why": "detector events to the supervision MQTT broker (TLS)",
-            }
+            _flow(
+                "recorders",
+                "admin",
+                "tcp",
+                8883,
+                "detector events to the supervision MQTT broker (TLS)",
+            )
         )
     if site.transmissions:
         agencies = ", ".join(sorted({t.agency for t in site.transmissions}))
         flows.append(
-            {
-                "from": "agency",
-                "to": "recorders",
-                "proto": "tcp",
-                "port": 443,
-                "why": f"designated viewers ({agencies}) fetch the clips of an anomaly, on event",
-            }
+            _flow(
+                "agency",
+                "recorders",
+                "tcp",
+                443,
+                f"designated viewers ({agencies}) fetch the clips of an anomaly, on event",
+            )
         )
-    for other in inv.sites.values():
-        if other.id == site.id or other.id not in plan.sites:
+    for direction, other, role in links:
+        if other not in plan.sites:
             continue
-        for role, attribute in (("recording", "recording_site"), ("analysis", "analysing_site")):
-            if getattr(site, attribute) == other.id and (
-                role == "recording" or any(c.detection for c in site.cameras)
-            ):
-                flows.append(
-                    {
-                        "from": str(plan.sites[other.id].prefixes["recorders"]),
-                        "to": "cameras",
-                        "proto": "tcp",
-                        "port": RTSP_PORT,
-                        "why": f"{role} at {other.id}",
-                    }
+        if direction == "pulled-by":
+            flows.append(
+                _flow(
+                    str(plan.sites[other].prefixes["recorders"]),
+                    "cameras",
+                    "tcp",
+                    RTSP_PORT,
+                    f"{role} at {other}",
                 )
-            if getattr(other, attribute) == site.id and (
-                role == "recording" or any(c.detection for c in other.cameras)
-            ):
-                flows.append(
-                    {
-                        "from": "recorders",
-                        "to": str(plan.sites[other.id].prefixes["cameras"]),
-                        "proto": "tcp",
-                        "port": RTSP_PORT,
-                        "why": f"{role} of {other.id}",
-                    }
+            )
+        else:
+            flows.append(
+                _flow(
+                    "recorders",
+                    str(plan.sites[other].prefixes["cameras"]),
+                    "tcp",
+                    RTSP_PORT,
+                    f"{role} of {other}",
                 )
+            )
     return flows
 
 
@@ -197,113 +222,90 @@ def build_view(
     """Hosts, groups and variables; `sites` and `max_cameras_per_site` trim it (the lab)."""
     plan = plan_network(inv)
     chosen = [s for s in inv.sites.values() if sites is None or s.id in sites]
-    chosen_ids = {s.id for s in chosen}
+    links = _remote_links(inv)
 
     def kept(site: Site) -> list[Camera]:
-        return (
-            site.cameras[:max_cameras_per_site]
-            if max_cameras_per_site is not None
-            else site.cameras
-        )
+        if max_cameras_per_site is None:
+            return site.cameras
+        return site.cameras[:max_cameras_per_site]
 
-    recorded: dict[tuple[str, int], list[dict]] = {}
-    analysed: dict[tuple[str, int], list[dict]] = {}
+    cams: dict[str, dict] = {}
+    recorded: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    analysed: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for site in chosen:
         sp = plan.sites[site.id]
         for cam in kept(site):
-            cv = camera_vars(site, cam, sp)
-            recorded.setdefault((site.recording_site, cam.recorder), []).append(cv)
+            cv = cams[cam.host_name] = camera_vars(site, cam, sp)
+            recorded[(site.recording_site, cam.recorder)].append(cv)
             if cam.detection is not None:
-                analysed.setdefault((site.analysing_site, cam.detector_host or 1), []).append(cv)
+                analysed[(site.analysing_site, cam.detector_host or 1)].append(cv)
 
-    admin_prefix = str(plan.admin_prefix)
-    common = {
+    view = AnsibleView()
+    view.group_vars["all"] = {
         "vigie_ntp_servers": list(inv.departement.ntp_servers),
         "vigie_admins": [
             {"name": a.name, "ssh_keys": list(a.ssh_keys)} for a in inv.departement.admins
         ],
     }
-    view = AnsibleView()
     for group in ("recorders", "detector_hosts", "gateways", "cameras"):
         view.groups[group] = []
+    admin_prefix = str(plan.admin_prefix)
     for site in chosen:
         sp = plan.sites[site.id]
-        site_vars = _site_vars(inv, site)
         groups = _site_groups(inv, site)
-        prefixes = {**sp.prefix_strings(), "admin": admin_prefix}
-
-        def managed(extra: dict[str, Any], address: str) -> dict[str, Any]:
-            return {
-                "ansible_host": address,
-                "vigie_site": site_vars,
-                **common,
-                "vigie_site_prefixes": prefixes,
-                **extra,
-            }
-
+        view.group_vars[site.group] = {
+            "vigie_site": _site_vars(inv, site),
+            "vigie_site_prefixes": {**sp.prefix_strings(), "admin": admin_prefix},
+        }
+        analyses = bool(site.detector_hosts) or any(
+            d == "pulls" and r == "analysis" for d, _o, r in links[site.id]
+        )
         view.add(
             site.gateway,
             ["gateways", *groups],
-            managed(
-                {
-                    "vigie_vlans": [_vlan(sp, n, sp.gateway(n), None) for n in NETWORKS],
-                    "vigie_policy": gateway_policy(inv, plan, site),
-                },
-                sp.gateway("management"),
-            ),
+            {
+                "ansible_host": sp.gateway("management"),
+                "vigie_vlans": [_vlan(sp, n, sp.gateway(n), None) for n in NETWORKS],
+                "vigie_policy": gateway_policy(site, plan, links[site.id], analyses),
+            },
         )
         for rec in site.recorders:
             mgmt = sp.recorder_address(rec.id, "management")
             view.add(
                 f"{site.id}-rec{rec.id}",
                 ["recorders", *groups],
-                managed(
-                    {
-                        "vigie_vlans": [
-                            _vlan(
-                                sp,
-                                "recorders",
-                                sp.recorder_address(rec.id),
-                                sp.gateway("recorders"),
-                            ),
-                            _vlan(sp, "management", mgmt, sp.gateway("management")),
-                        ],
-                        "vigie_cameras": recorded.get((site.id, rec.id), []),
-                        "vigie_recorder": {
-                            "storage_path": rec.storage_path,
-                            "disk_gb": rec.disk_gb,
-                            "purge_threshold_percent": rec.purge_threshold_percent,
-                        },
+                {
+                    "ansible_host": mgmt,
+                    "vigie_vlans": [
+                        _vlan(
+                            sp, "recorders", sp.recorder_address(rec.id), sp.gateway("recorders")
+                        ),
+                        _vlan(sp, "management", mgmt, sp.gateway("management")),
+                    ],
+                    "vigie_cameras": recorded.get((site.id, rec.id), []),
+                    "vigie_recorder": {
+                        "storage_path": rec.storage_path,
+                        "disk_gb": rec.disk_gb,
+                        "purge_threshold_percent": rec.purge_threshold_percent,
                     },
-                    mgmt,
-                ),
+                },
             )
         for det in site.detector_hosts:
             mgmt = sp.detector_address(det.id, "management")
             view.add(
                 f"{site.id}-det{det.id}",
                 ["detector_hosts", *groups],
-                managed(
-                    {
-                        "vigie_vlans": [
-                            _vlan(
-                                sp,
-                                "recorders",
-                                sp.detector_address(det.id),
-                                sp.gateway("recorders"),
-                            ),
-                            _vlan(sp, "management", mgmt, sp.gateway("management")),
-                        ],
-                        "vigie_cameras": analysed.get((site.id, det.id), []),
-                    },
-                    mgmt,
-                ),
+                {
+                    "ansible_host": mgmt,
+                    "vigie_vlans": [
+                        _vlan(
+                            sp, "recorders", sp.detector_address(det.id), sp.gateway("recorders")
+                        ),
+                        _vlan(sp, "management", mgmt, sp.gateway("management")),
+                    ],
+                    "vigie_cameras": analysed.get((site.id, det.id), []),
+                },
             )
         for cam in kept(site):
-            view.add(
-                cam.host_name,
-                ["cameras", *groups],
-                {"vigie_site": site_vars, "vigie_camera": camera_vars(site, cam, sp)},
-            )
-    del chosen_ids
+            view.add(cam.host_name, ["cameras", *groups], {"vigie_camera": cams[cam.host_name]})
     return view

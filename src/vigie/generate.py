@@ -23,6 +23,8 @@ DEPARTMENTAL_SITES = (
 AREAS = ("entrance", "corridor", "perimeter", "parking", "hall", "yard")
 AUTH_DEPT, AUTH_SDIS = "AP-78-SYN-DEPT", "AP-78-SYN-SDIS"
 BITRATE = 2048
+# Fixed dates keep the output byte-identical; they are valid until the end of 2029.
+VALIDITY = "issued: 2025-01-01, expires: 2029-12-31"
 RETENTION = {"college": 7, "departmental_building": 15, "sdis_station": 30, "commune_building": 15}
 
 
@@ -158,15 +160,17 @@ def generate(outdir: Path, *, cameras: int, seed: int) -> dict[str, int]:
     (outdir / "agencies.yml").write_text(
         "agencies:\n  - {id: cd78-supervision, name: Supervision, kind: departement}\n"
         f"competent_force:\n{force}\nauthorisations:\n"
-        f"  - {{id: {AUTH_DEPT}, holder: Département, issued: 2025-01-01, expires: 2029-12-31, retention_days: 15}}\n"
-        f"  - {{id: {AUTH_SDIS}, holder: SDIS, issued: 2025-01-01, expires: 2029-12-31, retention_days: 30}}\n",
+        f"  - {{id: {AUTH_DEPT}, holder: Département, {VALIDITY}, retention_days: 15}}\n"
+        f"  - {{id: {AUTH_SDIS}, holder: SDIS, {VALIDITY}, retention_days: 30}}\n",
         encoding="utf-8",
     )
     (outdir / "departement.yml").write_text(
         'departement:\n  code: "78"\n  name: Yvelines (synthetic)\n  supernet: 10.128.0.0/12\n'
         "  admin_prefix: 10.78.0.0/24\n  ntp_servers: [10.78.0.11]\n  defaults:\n    camera:\n"
-        f"      model: Synthetic\n      resolution: 1920x1080\n      fps: 12\n      bitrate_kbps: {BITRATE}\n"
-        "      retention_days: 15\n      purposes: [public_buildings]\n      films_public_road: false\n",
+        "      model: Synthetic\n      resolution: 1920x1080\n      fps: 12\n"
+        f"      bitrate_kbps: {BITRATE}\n"
+        "      retention_days: 15\n      purposes: [public_buildings]\n"
+        "      films_public_road: false\n",
         encoding="utf-8",
     )
     (outdir / "vigie.yml").write_text("plugin: vigie\n", encoding="utf-8")

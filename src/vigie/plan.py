@@ -91,7 +91,8 @@ def render_plan(before: Inventory | None, after: Inventory, diags: list[Diagnost
             else "?"
         )
         out.append(
-            f"- **added** `{site.id}` ({site.kind}, INSEE {site.insee}): {len(site.cameras)} cameras; {nets}"
+            f"- **added** `{site.id}` ({site.kind}, INSEE {site.insee}): "
+            f"{len(site.cameras)} cameras; {nets}"
         )
     for site in removed:
         out.append(

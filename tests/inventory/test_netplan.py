@@ -8,8 +8,8 @@ from pathlib import Path
 from conftest import BASE, PILOT, TODAY
 from netaddr import IPAddress, IPSet
 
-from vigie.lockfile import write_lock
 from vigie.loader import load_inventory
+from vigie.lockfile import write_lock
 from vigie.netplan import plan_network
 
 NEW_SITE = """\

@@ -130,6 +130,22 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
     ]
     assert all(f["why"] for f in policy)
 
+    # Default deny: the MQTT flow of detector events opens only where detectors run.
+    def ports(gw):
+        return {f["port"] for f in hostvars[gw]["vigie_policy"]}
+
+    assert 8883 in ports("col-rameau-versailles-gw") and 8883 not in ports("col-village-trappes-gw")
+    # Remote recording: Sartrouville's gateway lets the datacenter recorders pull its cameras.
+    dc_recorders = next(
+        v["prefix"]
+        for v in hostvars["dc-guyancourt-rec1"]["vigie_vlans"]
+        if v["name"] == "recorders"
+    )
+    assert any(
+        f["from"] == dc_recorders and f["to"] == "cameras"
+        for f in hostvars["mairie-sartrouville-gw"]["vigie_policy"]
+    )
+
 
 def write_config(directory: Path, text: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)

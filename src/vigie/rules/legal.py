@@ -42,7 +42,7 @@ def retention_max(ctx: Context):
             yield Finding(
                 cam,
                 "retention_days",
-                f"camera {cam.id}: retention_days {cam.retention_days} exceeds the legal maximum of 30",
+                f"camera {cam.id}: retention_days {cam.retention_days} exceeds the legal 30 days",
                 "set retention_days to 30 or less",
             )
 
@@ -77,7 +77,8 @@ def retention_college(ctx: Context):
             yield Finding(
                 cam,
                 "retention_days",
-                f"camera {cam.id}: {cam.retention_days} days in a collège; the CNIL considers a few days enough",
+                f"camera {cam.id}: {cam.retention_days} days in a collège; "
+                "the CNIL considers a few days enough",
                 "consider 7 days or less",
             )
 
@@ -358,7 +359,8 @@ def force_competent(ctx: Context):
             yield Finding(
                 tr,
                 "agency",
-                f"site {site.id}: commune {site.insee} is policed by the {competent}, not {agency.kind}",
+                f"site {site.id}: commune {site.insee} is policed by the {competent}, "
+                f"not {agency.kind}",
                 "transmit to the competent force's agency",
             )
 
@@ -374,7 +376,8 @@ def sdis_purpose(ctx: Context):
             yield Finding(
                 tr,
                 "agency",
-                f"site {site.id}: no camera has a rescue_fire or natural_technological_risks purpose",
+                f"site {site.id}: no camera has a rescue_fire or "
+                "natural_technological_risks purpose",
                 "remove the SDIS transmission or add the purpose where it is true",
             )
 

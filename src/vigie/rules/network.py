@@ -68,7 +68,8 @@ def capacity(ctx: Context):
             yield Finding(
                 site,
                 "cameras",
-                f"site {site.id} has {len(site.cameras)} cameras; a site /24 holds {MAX_CAMERAS_PER_SITE}",
+                f"site {site.id} has {len(site.cameras)} cameras; "
+                f"a site /24 holds {MAX_CAMERAS_PER_SITE}",
                 "split it into two sites",
             )
         sp = ctx.plan.sites.get(site.id)

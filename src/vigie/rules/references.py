@@ -105,7 +105,8 @@ def detector_hosts_exist(ctx: Context):
                 yield Finding(
                     cam,
                     "detection",
-                    f"camera {cam.id}: no detector host {cam.detector_host or 1} at site {target.id}",
+                    f"camera {cam.id}: no detector host {cam.detector_host or 1} "
+                    f"at site {target.id}",
                     "add `detector_hosts` to the site or set `analysed_at:`",
                 )
 
@@ -144,5 +145,5 @@ def forces_known(ctx: Context):
                 site,
                 "insee",
                 f"site {site.id}: no competent force for commune {site.insee}",
-                'add `competent_force: {"%s": police|gendarmerie}`' % site.insee,
+                f'add `competent_force: {{"{site.insee}": police|gendarmerie}}`',
             )
