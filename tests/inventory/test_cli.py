@@ -114,3 +114,13 @@ sites:
     assert "| dc-rec1 |" in text
     assert "`college`" not in text  # unchanged sites are not listed
     assert vigie("plan", "inv", "--base", "no-such-ref", cwd=repo).returncode == 2
+
+
+def test_docs_list_every_rule():
+    from conftest import REPO
+
+    from vigie.rules import REGISTRY
+
+    doc = (REPO / "docs" / "inventory.md").read_text(encoding="utf-8")
+    missing = [rule for rule in REGISTRY if f"`{rule}`" not in doc]
+    assert missing == []
