@@ -20,9 +20,10 @@ options:
     choices: ['vigie']
   path:
     description:
-      - Directory of the inventory data files. Relative paths are relative to this file.
+      - Directory of the inventory data files. Relative paths are relative to the directory
+        of this file (not to the current directory), C(~) is expanded.
       - Defaults to the directory of this file.
-    type: path
+    type: str
   sites:
     description: Only these site ids (all sites when unset). Unknown ids are an error.
     type: list
@@ -78,7 +79,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             ) from exc
 
         base = os.path.dirname(os.path.abspath(path))
-        data_dir = os.path.normpath(os.path.join(base, self.get_option("path") or "."))
+        # Relative to this file, whatever the current directory (`type: path` would use the latter).
+        data_dir = os.path.normpath(
+            os.path.join(base, os.path.expanduser(self.get_option("path") or "."))
+        )
         try:
             inv = load_inventory(data_dir)
         except InventoryError as exc:

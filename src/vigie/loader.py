@@ -247,7 +247,7 @@ def check_inventory(
     root = Path(path)
     base = display_base if display_base is not None else str(path).rstrip("/")
     if not root.is_dir():
-        return None, [Diagnostic(str(path), 0, "USAGE", "not a directory")]
+        return None, [Diagnostic(str(path), 1, "USAGE", "the inventory directory does not exist")]
     diags: list[Diagnostic] = []
     raws: list[tuple[Path, Any]] = []
     for file in data_files(root):

@@ -153,6 +153,16 @@ def write_config(directory: Path, text: str) -> Path:
     return directory
 
 
+def test_relative_path_is_relative_to_the_config_file(tmp_path: Path):
+    import shutil
+
+    shutil.copytree(BASE, tmp_path / "inventories" / "data")
+    lab = write_config(tmp_path / "inventories" / "lab", "plugin: vigie\npath: ../data\n")
+    result = run_inventory(lab)  # run from the repository, not from tmp_path
+    assert result.returncode == 0, result.stderr
+    assert "college-rec1" in json.loads(result.stdout)["_meta"]["hostvars"]
+
+
 def test_lab_options_path_sites_and_max_cameras(tmp_path: Path):
     lab = write_config(
         tmp_path / "lab",
