@@ -64,7 +64,7 @@ def nft_rule_counts(container: str) -> str:
 
 def main() -> int:
     state = load_state()
-    console = Console()
+    console = Console(width=150)
     cams = Table(title="cameras recorded")
     for col in ("camera", "recorder", "segments", "MB", "newest segment age (s)"):
         cams.add_column(col)
