@@ -12,12 +12,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "detector_image" / "tests"))
 
-from inject import TAMPERS, gain  # noqa: E402
+from inject import TAMPERS, gain, once_per_trial  # noqa: E402
 from vigie_detector.config import DetectorConfig  # noqa: E402
 
 FPS = 5
 FLOOR = [[0.0, 0.3], [1.0, 0.3], [1.0, 1.0], [0.0, 1.0]]
-__all__ = ["FPS", "TAMPERS", "config", "footage", "frames_5fps", "gain", "noise_bank"]
+__all__ = [
+    "FPS",
+    "TAMPERS",
+    "config",
+    "footage",
+    "frames_5fps",
+    "gain",
+    "noise_bank",
+    "once_per_trial",
+]
 
 
 def footage() -> Path:

@@ -13,7 +13,7 @@ import datetime as dt
 import statistics
 
 import numpy as np
-from common import FPS, TAMPERS, add_noise, config, gain, noise_bank
+from common import FPS, TAMPERS, add_noise, config, gain, noise_bank, once_per_trial
 from vigie_detector.analyzer import CameraAnalyzer
 
 T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)  # a Monday night: closed
@@ -23,7 +23,7 @@ def analyze(analyzer, frame, i):
     return analyzer.process(frame, T0 + dt.timedelta(seconds=i / FPS), i / FPS)
 
 
-def tamper_recall(frames: list[np.ndarray], starts_s=(15, 25, 35, 45, 55, 65)) -> list[dict]:
+def tamper_recall(frames: list[np.ndarray], starts_s=range(12, 74, 3)) -> list[dict]:
     rng = np.random.default_rng(11)
     rows = []
     for kind, inject in TAMPERS.items():
@@ -32,8 +32,9 @@ def tamper_recall(frames: list[np.ndarray], starts_s=(15, 25, 35, 45, 55, 65)) -
             cfg = config(["tamper"])
             analyzer = CameraAnalyzer(cfg.cameras[0], cfg)
             first = None
+            tamper = once_per_trial(inject, rng)  # strength drawn once per trial
             for i in range((start + 5) * FPS):
-                frame = inject(frames[i], rng) if i >= start * FPS else frames[i]
+                frame = tamper(frames[i]) if i >= start * FPS else frames[i]
                 for ev in analyze(analyzer, frame, i):
                     if i < start * FPS:
                         early += 1
@@ -47,9 +48,9 @@ def tamper_recall(frames: list[np.ndarray], starts_s=(15, 25, 35, 45, 55, 65)) -
         rows.append(
             {
                 "kind": kind,
-                "trials": len(starts_s),
+                "trials": len(list(starts_s)),
                 "detected": len(latencies),
-                "recall": len(latencies) / len(starts_s),
+                "recall": len(latencies) / len(list(starts_s)),
                 "right_kind": len(latencies) - wrong_kind,
                 "latency_mean_s": statistics.mean(latencies) if latencies else None,
                 "latency_max_s": max(latencies) if latencies else None,
