@@ -1,0 +1,122 @@
+"""Unit tests of the recorder's housekeeping script (retention, purge, manifest)."""
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "files" / "vigie-recorder-housekeeping"
+NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC
+DAY = 86400
+
+
+def load():
+    loader = importlib.machinery.SourceFileLoader("housekeeping", str(SCRIPT))
+    spec = importlib.util.spec_from_loader("housekeeping", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+hk = load()
+
+
+def make(storage, camera, day, name, age, size=10):
+    path = storage / camera / day / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(os.urandom(size))
+    os.utime(path, (NOW - age, NOW - age))
+    return path
+
+
+@pytest.fixture
+def config(tmp_path):
+    return {
+        "storage_path": str(tmp_path),
+        "cameras": [{"id": "cam1", "retention_days": 7}, {"id": "cam2", "retention_days": 1}],
+        "orphan_retention_days": 30,
+        "purge_threshold_percent": 90,
+        "purge_target_percent": 85,
+        "settle_seconds": 15,
+    }
+
+
+def test_retention_follows_each_camera(tmp_path, config):
+    old2 = make(tmp_path, "cam2", "2027-01-13", "cam2_a.ts", 2 * DAY)
+    young2 = make(tmp_path, "cam2", "2027-01-15", "cam2_b.ts", 3600)
+    old1 = make(tmp_path, "cam1", "2027-01-13", "cam1_a.ts", 2 * DAY)
+    removed = hk.retention(config, NOW)
+    assert removed == [old2]
+    assert young2.exists() and old1.exists()
+    assert not old2.parent.exists(), "an emptied past day folder is removed"
+    assert (tmp_path / "cam1" / "2027-01-16").is_dir(), "tomorrow's folder is ready"
+
+
+def test_retention_of_unknown_camera_is_the_legal_cap(tmp_path, config):
+    kept = make(tmp_path, "gone", "2026-12-20", "gone_a.ts", 29 * DAY)
+    expired = make(tmp_path, "gone", "2026-12-10", "gone_b.ts", 31 * DAY)
+    assert hk.retention(config, NOW) == [expired]
+    assert kept.exists()
+
+
+def test_retention_keeps_todays_empty_folder(tmp_path, config):
+    (tmp_path / "cam1" / "2027-01-15").mkdir(parents=True)
+    hk.retention(config, NOW)
+    assert (tmp_path / "cam1" / "2027-01-15").is_dir()
+
+
+def fake_disk(tmp_path, total):
+    """Disk use in percent = bytes of the segments present / total."""
+    def used(_storage):
+        return 100.0 * sum(p.stat().st_size for p in tmp_path.rglob("*.ts")) / total
+    return used
+
+
+def test_purge_deletes_oldest_finished_until_target(tmp_path, config):
+    paths = [make(tmp_path, "cam1", "2027-01-14", f"cam1_{i}.ts", DAY - i * 60, 100) for i in range(5)]
+    active = make(tmp_path, "cam2", "2027-01-15", "cam2_now.ts", 1, 100)
+    # 600 bytes on a 650-byte disk: 92 %; target 85 % needs <= 552 bytes.
+    removed = hk.purge(config, NOW, used=fake_disk(tmp_path, 650))
+    assert removed == paths[:1]
+    assert active.exists()
+
+
+def test_purge_never_touches_the_segment_being_written(tmp_path, config):
+    active = make(tmp_path, "cam1", "2027-01-15", "cam1_now.ts", 2, 100)
+    assert hk.purge(config, NOW, used=fake_disk(tmp_path, 100)) == []
+    assert active.exists()
+
+
+def test_purge_does_nothing_under_threshold(tmp_path, config):
+    make(tmp_path, "cam1", "2027-01-14", "cam1_0.ts", DAY, 100)
+    assert hk.purge(config, NOW, used=fake_disk(tmp_path, 1000)) == []
+
+
+def test_manifest_is_sha256sum_compatible_and_incremental(tmp_path, config):
+    done = make(tmp_path, "cam1", "2027-01-15", "cam1_0.ts", 60, 1000)
+    active = make(tmp_path, "cam1", "2027-01-15", "cam1_1.ts", 1, 1000)
+    assert hk.manifest(config, NOW) == [done]
+    sums = done.parent / "SHA256SUMS"
+    assert sums.read_text() == f"{hashlib.sha256(done.read_bytes()).hexdigest()}  cam1_0.ts\n"
+    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=done.parent,
+                          capture_output=True).returncode == 0
+    assert hk.manifest(config, NOW) == [], "already listed segments are not hashed again"
+    os.utime(active, (NOW - 60, NOW - 60))
+    assert hk.manifest(config, NOW) == [active]
+    assert len(sums.read_text().splitlines()) == 2
+
+
+def test_cli_runs_a_job(tmp_path, config):
+    import json
+    cfg = tmp_path / "cameras.json"
+    config["storage_path"] = str(tmp_path / "rec")
+    (tmp_path / "rec").mkdir()
+    cfg.write_text(json.dumps(config))
+    result = subprocess.run(["python3", str(SCRIPT), "retention", "--config", str(cfg)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "retention: 0 segment(s)" in result.stderr
