@@ -21,14 +21,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / ".lab"
 BIN = Path(sys.executable).parent
+INVENTORY = os.environ.get("VIGIE_LAB_INVENTORY", str(ROOT / "inventories" / "lab"))
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
 def playbook_command(playbook: str) -> list[str]:
     return [
-        str(BIN / "ansible-playbook"), "-i", os.environ.get("VIGIE_LAB_INVENTORY", str(ROOT / "inventories" / "lab")), playbook,
-        "-e", f"@{LAB / 'secrets.yml'}", "--vault-password-file", str(LAB / "vault-password"),
-    ]  # fmt: skip
+        str(BIN / "ansible-playbook"),
+        "-i",
+        INVENTORY,
+        playbook,
+        "-e",
+        f"@{LAB / 'secrets.yml'}",
+        "--vault-password-file",
+        str(LAB / "vault-password"),
+    ]
 
 
 def run_playbook(playbook: str) -> tuple[int, float, dict[str, dict[str, int]]]:
@@ -36,16 +43,25 @@ def run_playbook(playbook: str) -> tuple[int, float, dict[str, dict[str, int]]]:
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0"}
     started = time.monotonic()
     proc = subprocess.Popen(
-        playbook_command(playbook), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        playbook_command(playbook),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     recap: dict[str, dict[str, int]] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
         sys.stdout.write(line)
         if m := RECAP.match(line):
-            recap[m[1]] = dict(zip(("ok", "changed", "unreachable", "failed"),
-                                   map(int, m.groups()[1:]), strict=True))  # fmt: skip
+            recap[m[1]] = dict(
+                zip(
+                    ("ok", "changed", "unreachable", "failed"),
+                    map(int, m.groups()[1:]),
+                    strict=True,
+                )
+            )
     return proc.wait(), time.monotonic() - started, recap
 
 
@@ -60,9 +76,12 @@ def main() -> int:
     rc, rerun, recap = run_playbook(args.playbook)
     changed = {h: r["changed"] for h, r in recap.items() if r["changed"]}
     timings = {
-        "playbook": args.playbook, "first_converge_s": round(first, 1),
-        "rerun_s": round(rerun, 1), "rerun_changed": changed, "hosts": sorted(recap),
-    }  # fmt: skip
+        "playbook": args.playbook,
+        "first_converge_s": round(first, 1),
+        "rerun_s": round(rerun, 1),
+        "rerun_changed": changed,
+        "hosts": sorted(recap),
+    }
     (LAB / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print(f"lab: first converge {first:.0f} s, idempotent rerun {rerun:.0f} s", file=sys.stderr)
     if rc != 0 or changed:

@@ -15,10 +15,20 @@ LABEL = "vigie.lab=1"
 
 # LAB.md: what a systemd container needs here instead of --privileged.
 SYSTEMD_OPTIONS = [
-    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-    "--security-opt", "seccomp=unconfined", "--cgroupns=host",
-    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-]  # fmt: skip
+    "--cap-add",
+    "SYS_ADMIN",
+    "--cap-add",
+    "NET_ADMIN",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--cgroupns=host",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+]
 
 
 class DockerError(RuntimeError):
@@ -52,8 +62,19 @@ def ensure_network(name: str, subnet: str, gateway: str) -> None:
         if subnet not in got:
             raise DockerError(f"network {name} exists with {got}, expected {subnet}")
         return
-    docker("network", "create", "--driver", "bridge", "--label", LABEL,
-           "--subnet", subnet, "--gateway", gateway, name)  # fmt: skip
+    docker(
+        "network",
+        "create",
+        "--driver",
+        "bridge",
+        "--label",
+        LABEL,
+        "--subnet",
+        subnet,
+        "--gateway",
+        gateway,
+        name,
+    )
 
 
 def ensure_volume(name: str, *opts: str) -> None:
@@ -66,9 +87,22 @@ def create_container(
 ) -> None:
     """Create (not start) a container with one interface per (network, address)."""
     first_net, first_ip = attachments[0]
-    docker("create", "--name", name, "--hostname", name.removeprefix("vigie-lab-"),
-           "--label", LABEL, "--network", first_net, "--ip", first_ip,
-           *options, image, *command)  # fmt: skip
+    docker(
+        "create",
+        "--name",
+        name,
+        "--hostname",
+        name.removeprefix("vigie-lab-"),
+        "--label",
+        LABEL,
+        "--network",
+        first_net,
+        "--ip",
+        first_ip,
+        *options,
+        image,
+        *command,
+    )
     for net, ip in attachments[1:]:
         docker("network", "connect", "--ip", ip, net, name)
 

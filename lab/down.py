@@ -24,8 +24,11 @@ def main() -> int:
     volumes = d.lab_objects("volume")
     if volumes:
         d.docker("volume", "rm", *volumes)
-    print(f"lab: removed {len(containers)} containers, {len(networks)} networks, "
-          f"{len(volumes)} volumes", file=sys.stderr)  # fmt: skip
+    print(
+        f"lab: removed {len(containers)} containers, {len(networks)} networks, "
+        f"{len(volumes)} volumes",
+        file=sys.stderr,
+    )
     return 0
 
 

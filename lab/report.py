@@ -74,8 +74,13 @@ def main() -> int:
         found = segments_on(host["container"], host["storage_path"])
         for cam in (c for c in state["cameras"] if c["recorder"] == name):
             seen = found.get(cam["id"], {"segments": 0, "bytes": 0, "newest_age_s": None})
-            cams.add_row(cam["host"], name, str(seen["segments"]),
-                         f"{seen['bytes'] / 1e6:.1f}", str(seen["newest_age_s"]))  # fmt: skip
+            cams.add_row(
+                cam["host"],
+                name,
+                str(seen["segments"]),
+                f"{seen['bytes'] / 1e6:.1f}",
+                str(seen["newest_age_s"]),
+            )
     console.print(cams)
     fw = Table(title="nftables rules loaded")
     fw.add_column("host")
@@ -88,9 +93,11 @@ def main() -> int:
     timings = LAB / "timings.json"
     if timings.exists():
         t = json.loads(timings.read_text())
-        console.print(f"first converge: {t['first_converge_s']} s; "
-                      f"idempotent rerun: {t['rerun_s']} s; "
-                      f"changed on rerun: {t['rerun_changed'] or 'none'}")  # fmt: skip
+        console.print(
+            f"first converge: {t['first_converge_s']} s; "
+            f"idempotent rerun: {t['rerun_s']} s; "
+            f"changed on rerun: {t['rerun_changed'] or 'none'}"
+        )
     return 0
 
 

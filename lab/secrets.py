@@ -61,10 +61,18 @@ def ensure_secrets(lab: Path, credentials: list[str], bin_dir: Path) -> dict:
     _write_private(clear, yaml.safe_dump(values, sort_keys=True))
     try:
         subprocess.run(
-            [str(bin_dir / "ansible-vault"), "encrypt", "--vault-password-file",
-             str(vault_pass), "--output", str(vault_file), str(clear)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                str(bin_dir / "ansible-vault"),
+                "encrypt",
+                "--vault-password-file",
+                str(vault_pass),
+                "--output",
+                str(vault_file),
+                str(clear),
+            ],
+            check=True,
+            capture_output=True,
+        )
     finally:
         clear.unlink(missing_ok=True)
     return values
@@ -72,10 +80,17 @@ def ensure_secrets(lab: Path, credentials: list[str], bin_dir: Path) -> dict:
 
 def load_secrets(lab: Path, bin_dir: Path) -> dict:
     out = subprocess.run(
-        [str(bin_dir / "ansible-vault"), "view", "--vault-password-file",
-         str(lab / "vault-password"), str(lab / "secrets.yml")],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            str(bin_dir / "ansible-vault"),
+            "view",
+            "--vault-password-file",
+            str(lab / "vault-password"),
+            str(lab / "secrets.yml"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return yaml.safe_load(out.stdout) or {}
 
 
@@ -88,14 +103,52 @@ def ensure_broker_tls(broker_dir: Path, address: str) -> None:
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=broker_dir)
 
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-            "-subj", "/CN=vigie lab CA", "-keyout", "ca.key", "-out", "ca.crt")  # fmt: skip
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={address}",
-            "-keyout", "server.key", "-out", "server.csr")  # fmt: skip
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=vigie lab CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        f"/CN={address}",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
     ext = broker_dir / "server.ext"
     ext.write_text(f"subjectAltName=IP:{address}\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "30", "-extfile", "server.ext", "-out", "server.crt")  # fmt: skip
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
+    )
     for leftover in ("server.csr", "server.ext", "ca.srl"):
         (broker_dir / leftover).unlink(missing_ok=True)
     # The CA key stays out of the folder the broker container sees.

@@ -112,9 +112,7 @@ def _collect_segments(hostvars: dict, managed: list[str]) -> dict[str, Segment]:
     def add(site: str | None, vlan: str, prefix: str) -> None:
         net = IPNetwork(prefix)
         key = str(net.cidr)
-        seg = Segment(
-            _segment_name(site, vlan), site, vlan, key, str(_controller_address(net))
-        )
+        seg = Segment(_segment_name(site, vlan), site, vlan, key, str(_controller_address(net)))
         old = by_prefix.get(key)
         if old is not None and old.name != seg.name:
             raise TopologyError(f"prefix {key} is both {old.name} and {seg.name}")
@@ -202,12 +200,16 @@ def build(inventory: dict) -> Topology:
         routes = []
         if kind != "gateway" and via:
             attached = {v["prefix"] for v in hv["vigie_vlans"]}
-            routes = [(seg.prefix, via) for seg in sorted(segments.values(), key=lambda s: s.name)
-                      if seg.site in (site, None) and seg.prefix not in attached]  # fmt: skip
+            routes = [
+                (seg.prefix, via)
+                for seg in sorted(segments.values(), key=lambda s: s.name)
+                if seg.site in (site, None) and seg.prefix not in attached
+            ]
         hosts.append(
-            LabHost(name, PREFIX + name, site, kind, hv["ansible_host"], addresses, on, storage,
-                    routes)
-        )  # fmt: skip
+            LabHost(
+                name, PREFIX + name, site, kind, hv["ansible_host"], addresses, on, storage, routes
+            )
+        )
         if kind != "recorder":
             continue
         for cam in hv.get("vigie_cameras", []):
@@ -218,8 +220,15 @@ def build(inventory: dict) -> Topology:
             cameras.setdefault(
                 host,
                 LabCamera(
-                    cam["id"], site, host, PREFIX + host, cam["address"], seg.name,
-                    cam["rtsp_url"], cam["credential"], name,
+                    cam["id"],
+                    site,
+                    host,
+                    PREFIX + host,
+                    cam["address"],
+                    seg.name,
+                    cam["rtsp_url"],
+                    cam["credential"],
+                    name,
                 ),
             )
 
@@ -240,21 +249,29 @@ def build(inventory: dict) -> Topology:
         if via is None:
             raise TopologyError(f"{gateways[seg.site].name}: gateway has no agency interface")
         probes.append(
-            Probe(f"{PREFIX}{seg.site}-probe-agency", seg.site, seg.name,
-                  _free_address(seg, used), via)
+            Probe(
+                f"{PREFIX}{seg.site}-probe-agency",
+                seg.site,
+                seg.name,
+                _free_address(seg, used),
+                via,
+            )
         )
 
     if admin:
         broker_seg = admin[0]
     else:
-        broker_seg = next(s for s in sorted(segments.values(), key=lambda s: s.name)
-                          if s.vlan == "management")
+        broker_seg = next(
+            s for s in sorted(segments.values(), key=lambda s: s.name) if s.vlan == "management"
+        )
     broker_address = _free_address(broker_seg, used)
     broker_routes = [
         (seg.prefix, gw.addresses["uplink"])
-        for gw in gateways.values() if "uplink" in gw.addresses
-        for seg in sorted(segments.values(), key=lambda s: s.name) if seg.site == gw.site
-    ]  # fmt: skip
+        for gw in gateways.values()
+        if "uplink" in gw.addresses
+        for seg in sorted(segments.values(), key=lambda s: s.name)
+        if seg.site == gw.site
+    ]
     return Topology(
         sorted(segments.values(), key=lambda s: s.name),
         hosts,

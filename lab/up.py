@@ -49,9 +49,11 @@ def run(*cmd: str, **kw) -> subprocess.CompletedProcess:
 def read_inventory() -> dict:
     proc = subprocess.run(
         [str(BIN / "ansible-inventory"), "-i", str(INVENTORY), "--list"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
-    )  # fmt: skip
+    )
     if proc.returncode != 0:
         raise SystemExit(f"lab: the lab inventory does not load:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
@@ -72,16 +74,20 @@ def encoded_footage() -> list[Path]:
     out = []
     for name in FOOTAGE:
         target = ROOT / ".cache" / "footage" / "h264" / (Path(name).stem + ".h264")
-        run("bash", "lab/camera_sim/encode.sh", str(src / name), str(target),
-            stdout=subprocess.DEVNULL)  # fmt: skip
+        run(
+            "bash",
+            "lab/camera_sim/encode.sh",
+            str(src / name),
+            str(target),
+            stdout=subprocess.DEVNULL,
+        )
         out.append(target)
     return out
 
 
 def route(container: str, prefix: str, via: str) -> None:
     """Route a container through the site gateway (entered from here: no capability needed)."""
-    run("nsenter", "-t", str(d.pid(container)), "-n", "ip", "route", "replace", prefix,
-        "via", via)  # fmt: skip
+    run("nsenter", "-t", str(d.pid(container)), "-n", "ip", "route", "replace", prefix, "via", via)
 
 
 def wait_systemd(container: str) -> None:
@@ -113,8 +119,17 @@ def up_host(host: topology.LabHost, key: Path) -> str:
             options += ["--sysctl", "net.ipv4.ip_forward=1"]
         if host.storage_path:
             volume = f"{host.container}-storage"
-            d.ensure_volume(volume, "--driver", "local", "--opt", "type=tmpfs",
-                            "--opt", "device=tmpfs", "--opt", f"o=size={RECORDER_STORAGE_SIZE}")  # fmt: skip
+            d.ensure_volume(
+                volume,
+                "--driver",
+                "local",
+                "--opt",
+                "type=tmpfs",
+                "--opt",
+                "device=tmpfs",
+                "--opt",
+                f"o=size={RECORDER_STORAGE_SIZE}",
+            )
             options += ["--mount", f"type=volume,src={volume},dst={host.storage_path}"]
         # The management interface first: it is the one Ansible reaches.
         pairs = sorted(
@@ -130,9 +145,13 @@ def up_host(host: topology.LabHost, key: Path) -> str:
     if created:
         # The base image carries one set of host keys; each host gets its own.
         # Fresh apt lists, as on a freshly installed server.
-        d.exec_(host.container, "sh", "-c",
-                "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A -q && systemctl restart ssh"
-                " && apt-get update -qq")  # fmt: skip
+        d.exec_(
+            host.container,
+            "sh",
+            "-c",
+            "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A -q && systemctl restart ssh"
+            " && apt-get update -qq",
+        )
     for prefix, via in host.routes:
         route(host.container, prefix, via)
     pub = d.exec_(host.container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").split()
@@ -157,16 +176,31 @@ def up_broker(top: topology.Topology) -> None:
     # The password file is hashed by mosquitto's own tool; the broker (user
     # mosquitto in its container) must own what it reads.
     password = (LAB / "mqtt" / "password").read_text().strip()
-    d.docker("run", "--rm", "--user", "root", "-v", f"{broker}:/etc/vigie-lab", BROKER_IMAGE,
-             "sh", "-c", "[ -s /etc/vigie-lab/passwd ] || mosquitto_passwd -b -c"
-             " /etc/vigie-lab/passwd \"$0\" \"$1\""
-             " && chown mosquitto /etc/vigie-lab/passwd /etc/vigie-lab/server.key"
-             " && chmod 0600 /etc/vigie-lab/passwd /etc/vigie-lab/server.key",
-             secrets.MQTT_USER, password)  # fmt: skip
+    d.docker(
+        "run",
+        "--rm",
+        "--user",
+        "root",
+        "-v",
+        f"{broker}:/etc/vigie-lab",
+        BROKER_IMAGE,
+        "sh",
+        "-c",
+        "[ -s /etc/vigie-lab/passwd ] || mosquitto_passwd -b -c"
+        ' /etc/vigie-lab/passwd "$0" "$1"'
+        " && chown mosquitto /etc/vigie-lab/passwd /etc/vigie-lab/server.key"
+        " && chmod 0600 /etc/vigie-lab/passwd /etc/vigie-lab/server.key",
+        secrets.MQTT_USER,
+        password,
+    )
     name = topology.PREFIX + "mqtt"
     if not d.exists("container", name):
-        d.create_container(name, BROKER_IMAGE, [(top.broker_segment, top.broker_address)],
-                           ["-v", f"{broker}:/etc/vigie-lab:ro"])  # fmt: skip
+        d.create_container(
+            name,
+            BROKER_IMAGE,
+            [(top.broker_segment, top.broker_address)],
+            ["-v", f"{broker}:/etc/vigie-lab:ro"],
+        )
     if not d.running(name):
         d.docker("start", name)
     for prefix, via in top.broker_routes:
@@ -177,11 +211,18 @@ def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None) -> No
     url = urlsplit(cam.rtsp_url)
     if not d.exists("container", cam.container):
         d.create_container(
-            cam.container, CAMERA_IMAGE, [(cam.segment, cam.address)],
+            cam.container,
+            CAMERA_IMAGE,
+            [(cam.segment, cam.address)],
             ["-v", f"{footage.parent}:/lab-footage:ro"],
             # The image's entrypoint listens on 0.0.0.0:554 inside the container.
-            ["--port", str(url.port or 554), "--mount", f"{url.path}=/lab-footage/{footage.name}@5"],
-        )  # fmt: skip
+            [
+                "--port",
+                str(url.port or 554),
+                "--mount",
+                f"{url.path}=/lab-footage/{footage.name}@5",
+            ],
+        )
     if not d.running(cam.container):
         d.docker("start", cam.container)
     if gateway:
@@ -190,8 +231,9 @@ def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None) -> No
 
 def up_probe(probe: topology.Probe) -> None:
     if not d.exists("container", probe.container):
-        d.create_container(probe.container, SLIM_IMAGE, [(probe.segment, probe.address)],
-                           [], ["sleep", "infinity"])  # fmt: skip
+        d.create_container(
+            probe.container, SLIM_IMAGE, [(probe.segment, probe.address)], [], ["sleep", "infinity"]
+        )
     if not d.running(probe.container):
         d.docker("start", probe.container)
     route(probe.container, "default", probe.via)
@@ -200,11 +242,25 @@ def up_probe(probe: topology.Probe) -> None:
 def wait_ssh(top: topology.Topology, key: Path, known_hosts: Path) -> None:
     for host in top.hosts:
         for _ in range(30):
-            ok = subprocess.run(
-                ["ssh", "-i", str(key), "-o", f"UserKnownHostsFile={known_hosts}",
-                 "-o", "BatchMode=yes", "-o", "ConnectTimeout=2",
-                 f"{SSH_USER}@{host.ansible_host}", "true"], capture_output=True,
-            ).returncode == 0  # fmt: skip
+            ok = (
+                subprocess.run(
+                    [
+                        "ssh",
+                        "-i",
+                        str(key),
+                        "-o",
+                        f"UserKnownHostsFile={known_hosts}",
+                        "-o",
+                        "BatchMode=yes",
+                        "-o",
+                        "ConnectTimeout=2",
+                        f"{SSH_USER}@{host.ansible_host}",
+                        "true",
+                    ],
+                    capture_output=True,
+                ).returncode
+                == 0
+            )
             if ok:
                 break
             time.sleep(1)
@@ -221,17 +277,24 @@ def state(top: topology.Topology, key: Path, known_hosts: Path) -> dict:
         "vault_password_file": str(LAB / "vault-password"),
         "secrets_file": str(LAB / "secrets.yml"),
         "mqtt": {
-            "container": topology.PREFIX + "mqtt", "host": top.broker_address,
-            "port": BROKER_PORT, "tls": True, "ca_file": str(LAB / "mqtt" / "broker" / "ca.crt"),
-            "username": secrets.MQTT_USER, "password_file": str(LAB / "mqtt" / "password"),
-        },  # fmt: skip
+            "container": topology.PREFIX + "mqtt",
+            "host": top.broker_address,
+            "port": BROKER_PORT,
+            "tls": True,
+            "ca_file": str(LAB / "mqtt" / "broker" / "ca.crt"),
+            "username": secrets.MQTT_USER,
+            "password_file": str(LAB / "mqtt" / "password"),
+        },
         "segments": [s.__dict__ for s in top.segments],
         "hosts": {
             h.name: {
-                "container": h.container, "site": h.site, "kind": h.kind,
-                "ansible_host": h.ansible_host, "addresses": h.addresses,
+                "container": h.container,
+                "site": h.site,
+                "kind": h.kind,
+                "ansible_host": h.ansible_host,
+                "addresses": h.addresses,
                 "storage_path": h.storage_path,
-            }  # fmt: skip
+            }
             for h in top.hosts
         },
         "cameras": [c.__dict__ for c in top.cameras],
@@ -266,8 +329,10 @@ def main() -> int:
         up_probe(probe)
     wait_ssh(top, key, known_hosts)
     (LAB / "state.json").write_text(json.dumps(state(top, key, known_hosts), indent=2) + "\n")
-    log(f"{len(top.hosts)} hosts, {len(top.cameras)} cameras, {len(top.segments)} segments "
-        f"up in {time.monotonic() - started:.0f} s; state in .lab/state.json")  # fmt: skip
+    log(
+        f"{len(top.hosts)} hosts, {len(top.cameras)} cameras, {len(top.segments)} segments "
+        f"up in {time.monotonic() - started:.0f} s; state in .lab/state.json"
+    )
     return 0
 
 

@@ -66,8 +66,10 @@ def forward_chain(gw: dict) -> tuple[str, str, str]:
 def test_control_the_same_path_opens_with_one_nft_rule(lab, probe):
     gw, _rec, cam = site_of(lab, probe)
     family, table, chain = forward_chain(gw)
-    rule = (f"ip saddr {probe['address']} ip daddr {cam['address']} tcp dport 554 accept "
-            f'comment "{CONTROL_COMMENT}"')  # fmt: skip
+    rule = (
+        f"ip saddr {probe['address']} ip daddr {cam['address']} tcp dport 554 accept "
+        f'comment "{CONTROL_COMMENT}"'
+    )
     sh(gw["container"], f"nft insert rule {family} {table} {chain} {rule}")
     try:
         assert tcp_connect(probe["container"], cam["address"], 554) == "open"
@@ -76,7 +78,10 @@ def test_control_the_same_path_opens_with_one_nft_rule(lab, probe):
         for item in listing["nftables"]:
             r = item.get("rule")
             if r and r.get("comment") == CONTROL_COMMENT:
-                sh(gw["container"], f"nft delete rule {family} {table} {chain} handle {r['handle']}")
+                sh(
+                    gw["container"],
+                    f"nft delete rule {family} {table} {chain} handle {r['handle']}",
+                )
     assert tcp_connect(probe["container"], cam["address"], 554) == "TimeoutError"
 
 

@@ -41,8 +41,9 @@ def test_every_camera_gets_segments_that_grow(lab, recorders):
 def test_recording_resumes_within_10_s_when_a_camera_comes_back(lab, recorders):
     rec = recorders[0]
     cam = cameras_of(lab, rec["name"])[0]
-    gateway = next(h for h in lab["hosts"].values()
-                   if h["kind"] == "gateway" and h["site"] == cam["site"])  # fmt: skip
+    gateway = next(
+        h for h in lab["hosts"].values() if h["kind"] == "gateway" and h["site"] == cam["site"]
+    )
     docker_cli.docker("stop", "-t", "1", cam["container"])
     try:
         time.sleep(5)  # long enough for ffmpeg to notice the stream is gone
@@ -54,8 +55,9 @@ def test_recording_resumes_within_10_s_when_a_camera_comes_back(lab, recorders):
         route(cam["container"], "default", gateway["addresses"]["cameras"])
     resumed, waited = wait_for(
         lambda: total_bytes(rec["container"], rec["storage_path"], cam["id"]) > stalled,
-        timeout=10, interval=0.5,
-    )  # fmt: skip
+        timeout=10,
+        interval=0.5,
+    )
     print(f"recording of {cam['id']} resumed {waited:.1f} s after the camera came back")
     assert resumed, f"{cam['id']}: no new bytes within 10 s of the camera coming back"
 
@@ -70,11 +72,14 @@ def test_the_retention_timer_purges_segments_older_than_retention(lab, recorders
     old = f"{folder}/{cam['id']}_20000101T000000Z.ts"
     young = f"{folder}/{cam['id']}_20000101T000500Z.ts"
     # Aged with mtimes: one a day past retention, one a day within it.
-    sh(rec["container"], f"mkdir -p {folder} && head -c 4096 /dev/urandom > {old}"
-       f" && cp {old} {young} && touch -d '-{days + 1} days' {old}"
-       f" && touch -d '-{days - 1} days' {young}"
-       # owned like real segments, by the recorder's account
-       f" && chown -R --reference={rec['storage_path']}/{cam['id']} {folder}")  # fmt: skip
+    sh(
+        rec["container"],
+        f"mkdir -p {folder} && head -c 4096 /dev/urandom > {old}"
+        f" && cp {old} {young} && touch -d '-{days + 1} days' {old}"
+        f" && touch -d '-{days - 1} days' {young}"
+        # owned like real segments, by the recorder's account
+        f" && chown -R --reference={rec['storage_path']}/{cam['id']} {folder}",
+    )
     timer = "vigie-recorder-housekeeping@retention.timer"
     assert sh(rec["container"], f"systemctl is-active {timer}").strip() == "active"
     unit = sh(rec["container"], f"systemctl show -P Triggers {timer}").strip()
@@ -128,14 +133,17 @@ def test_emergency_purge_keeps_recording_on_a_nearly_full_disk(lab, recorders):
         cams = [c["id"] for c in cameras_of(lab, rec["name"])]
         sizes = {c: total_bytes(rec["container"], rec["storage_path"], c) for c in cams}
         grew, _ = wait_for(
-            lambda: all(total_bytes(rec["container"], rec["storage_path"], c) > b
-                        for c, b in sizes.items()),
-            timeout=20, interval=2,
-        )  # fmt: skip
+            lambda: all(
+                total_bytes(rec["container"], rec["storage_path"], c) > b for c, b in sizes.items()
+            ),
+            timeout=20,
+            interval=2,
+        )
         assert grew, "recording stopped on the nearly full disk"
         for c in cams:
-            state = sh(rec["container"], f"systemctl is-active vigie-record@{c}.service",
-                       check=False).strip()  # fmt: skip
+            state = sh(
+                rec["container"], f"systemctl is-active vigie-record@{c}.service", check=False
+            ).strip()
             assert state == "active", f"vigie-record@{c} is {state}"
     finally:
         sh(rec["container"], f"rm -f {filler}")

@@ -18,8 +18,10 @@ def inventory() -> dict:
     # The real ansible-inventory on a file shaped like the plugin's output.
     out = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(DATA), "--list"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -69,8 +71,11 @@ def test_hosts_keep_their_planned_addresses_and_segments(inventory):
 def test_cameras_come_from_the_recorders_at_their_planned_urls(inventory):
     top = topology.build(inventory)
     assert [c.host for c in top.cameras] == [
-        "clg-test-a-cam1", "clg-test-a-cam2", "dep-test-b-cam1", "dep-test-b-cam2",
-    ]  # fmt: skip
+        "clg-test-a-cam1",
+        "clg-test-a-cam2",
+        "dep-test-b-cam1",
+        "dep-test-b-cam2",
+    ]
     cam = top.cameras[0]
     assert cam.container == "vigie-lab-clg-test-a-cam1"
     assert cam.credential == "vault_camera_clg-test-a"
@@ -96,7 +101,9 @@ def test_an_address_outside_every_prefix_is_refused(inventory):
     broken = copy.deepcopy(inventory)
     rec = broken["_meta"]["hostvars"]["clg-test-a-rec1"]
     rec["vigie_cameras"][0]["address"] = "192.0.2.7"
-    with pytest.raises(topology.TopologyError, match=r"camera clg-test-a-cam1: address 192\.0\.2\.7"):
+    with pytest.raises(
+        topology.TopologyError, match=r"camera clg-test-a-cam1: address 192\.0\.2\.7"
+    ):
         topology.build(broken)
 
 
