@@ -12,6 +12,7 @@ on the host or in the image vigie/camera-sim:bookworm.
 """
 
 import argparse
+import os
 import signal
 import sys
 
@@ -117,7 +118,10 @@ def main() -> int:
             flush=True,
         )
     loop.run()
-    return 0
+    # Nothing to flush; a streaming thread blocked on a vanished client could
+    # otherwise hold up interpreter teardown (seen once after many clients).
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
