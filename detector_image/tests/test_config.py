@@ -98,3 +98,23 @@ def test_cli_reports_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert f"{path}:1: DETECTOR-CONFIG: cameras:" in proc.stderr
+
+
+def test_run_without_its_password_file_fails_cleanly(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        mqtt: {host: 127.0.0.1, username: det, password_file: /nonexistent/mqtt-password}
+        metrics: {port: 0}
+        cameras:
+          - {id: cam1, site: site-a, url: rtsp://127.0.0.1:9/x}
+        """,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "vigie_detector", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode != 0
+    assert "mqtt.password_file" in proc.stderr and "Traceback" not in proc.stderr

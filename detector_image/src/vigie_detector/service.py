@@ -38,7 +38,12 @@ def mqtt_client(config: DetectorConfig, connected: threading.Event) -> mqtt.Clie
         callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=m.client_id
     )
     if m.username:
-        password = Path(m.password_file).read_text().strip() if m.password_file else None
+        password = None
+        if m.password_file:
+            try:
+                password = Path(m.password_file).read_text().strip()
+            except OSError as exc:
+                raise SystemExit(f"vigie_detector: mqtt.password_file: {exc}") from None
         client.username_pw_set(m.username, password)
     # The broker tells subscribers when this detector dies without saying goodbye.
     client.will_set(health_topic(config), json.dumps({"status": "offline"}), qos=1, retain=True)
