@@ -1,9 +1,15 @@
-# Pulumi stacks (issue 5): unit tests under mocks, policy pack tests, lab detectors.
-.PHONY: test-pulumi lab-detectors
+# Pulumi stacks (issue 5): pulumi/README.md.
+#   make test-pulumi       program, components, policy pack, secrets format (mocks, no CLI)
+#   make lab-detectors     the lab stack's detectors (pulumi up, or the mock run replayed)
+#   make test-pulumi-lab   with the lab up: those detectors run and publish to its broker
+.PHONY: test-pulumi lab-detectors test-pulumi-lab
 TEST_TARGETS += test-pulumi
 
-test-pulumi: setup ## Pulumi program and policy pack, under pulumi.runtime mocks
+test-pulumi: setup ## Pulumi program and policy pack under pulumi.runtime mocks
 	$(BIN)/pytest -q pulumi/tests -m "not lab"
 
-lab-detectors: setup ## start the lab stack's detector containers (pulumi up, or the same stack replayed without the CLI)
+lab-detectors: setup ## start the lab stack's detector containers on the lab's detector hosts
 	$(BIN)/python pulumi/lab_detectors.py
+
+test-pulumi-lab: setup ## with the lab up: the lab stack's detectors run and publish to MQTT
+	$(BIN)/pytest -q pulumi/tests -m lab

@@ -1,0 +1,106 @@
+"""With the lab up and `make lab-detectors` done: the lab stack's detectors run and publish.
+
+Marked `lab`: runs only through `make test-pulumi-lab` (or `pytest -m lab`), with
+.lab/state.json and the stack file written by lab_detectors.py.
+"""
+
+import json
+import time
+
+import docker
+import paho.mqtt.client as mqtt
+import pytest
+from vigie_stack import stackfile
+from vigie_stack.config import REPO_ROOT, read_config
+from vigie_stack.program import declare
+from vigie_stack.recorder import reveal, run_under_mocks
+from vigie_stack.ssh_docker import SshDockerSocket
+
+pytestmark = pytest.mark.lab
+
+STATE = REPO_ROOT / ".lab" / "state.json"
+STACK_FILE = REPO_ROOT / ".pulumi-state" / "Pulumi.lab.yaml"
+PASSPHRASE = REPO_ROOT / ".pulumi-state" / "passphrase-lab"
+CONTAINER = "docker:index/container:Container"
+WAIT_S = 120
+
+
+@pytest.fixture(scope="module")
+def lab():
+    if not (STATE.exists() and STACK_FILE.exists()):
+        pytest.skip("the lab is not up (make lab)")
+    return json.loads(STATE.read_text())
+
+
+@pytest.fixture(scope="module")
+def declared(lab):
+    config, secret_keys = stackfile.resolve(STACK_FILE, PASSPHRASE.read_text())
+    mocks = run_under_mocks(config, secret_keys, "lab", lambda: declare(read_config()))
+    providers = {
+        p.name: (p.inputs["host"], json.loads(p.inputs.get("sshOpts") or "[]"))
+        for p in mocks.of_type("pulumi:providers:docker")
+    }
+    detectors = [r for r in mocks.of_type(CONTAINER) if r.inputs.get("start", True)]
+    assert detectors, "the lab stack declares detector containers"
+    return providers, detectors, config
+
+
+def provider_name(res):
+    return res.provider.rsplit("::", 2)[-2]
+
+
+def test_declared_containers_run_hardened_on_the_detector_hosts(declared):
+    providers, detectors, _ = declared
+    for prov, (url, opts) in providers.items():
+        with SshDockerSocket(url, opts) as base_url:
+            client = docker.DockerClient(base_url=base_url)
+            for res in (r for r in detectors if provider_name(r) == prov):
+                name = reveal(res.inputs)["name"]
+                c = client.containers.get(name)
+                host = c.attrs["HostConfig"]
+                assert c.status == "running", name
+                assert host["ReadonlyRootfs"] is True and host["Privileged"] is False
+                assert host["NanoCpus"] > 0 and host["Memory"] > 0
+                assert host["RestartPolicy"]["Name"] == "unless-stopped"
+                mounts = {m["Destination"]: m["RW"] for m in c.attrs["Mounts"]}
+                assert mounts["/etc/vigie-detector"] is False
+                watched = {i["label"]: i["value"] for i in reveal(res.inputs["labels"])}
+                assert c.labels["vigie.cameras"] == watched["vigie.cameras"]
+
+
+def test_every_detector_publishes_to_the_lab_broker_with_its_streams_up(lab, declared):
+    _, detectors, config = declared
+    settings = json.loads(config["vigie:mqtt"])
+    # The detector's client id (its health topic) is "<host>-<container>".
+    expected = set()
+    for r in detectors:
+        labels = {i["label"]: i["value"] for i in reveal(r.inputs["labels"])}
+        expected.add(f"{labels['vigie.host']}-{reveal(r.inputs)['name']}")
+    health: dict[str, dict] = {}
+    events: list[str] = []
+
+    def on_message(_client, _userdata, msg):
+        if msg.topic.endswith("/health"):
+            health[msg.topic.split("/")[-2]] = json.loads(msg.payload)
+        elif msg.topic.endswith("/events"):
+            events.append(msg.topic)
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.username_pw_set(settings["username"], config["vigie:mqttPassword"])
+    client.on_message = on_message
+    client.connect(settings["host"], settings["port"])
+    client.subscribe("vigie/#")
+    client.loop_start()
+    deadline = time.monotonic() + WAIT_S
+    try:
+        while time.monotonic() < deadline:
+            up = {k for k, v in health.items() if v.get("mqtt_connected") and v.get("cameras_up")}
+            if expected <= up:
+                break
+            time.sleep(2)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    missing = {k: health.get(k) for k in expected if not (health.get(k) or {}).get("cameras_up")}
+    assert not missing, f"no healthy publication with streams up from: {missing}"
+    print(f"{len(events)} event(s) received: {sorted(set(events))}")
