@@ -73,6 +73,10 @@ def test_credentials_only_in_a_root_only_file(host):
     assert "@" not in host.file("/etc/vigie/recorder/cameras/cam2.env").content_string
 
 
+def test_files_of_cameras_no_longer_assigned_are_removed(host):
+    assert not host.file("/etc/vigie/recorder/cameras/gone.env").exists
+
+
 def test_recording_resumes_within_10_s_after_the_camera_comes_back(host):
     subprocess.run(["docker", "stop", "-t", "1", CAMERA_CONTAINER], check=True, capture_output=True)
     time.sleep(6)

@@ -1,0 +1,33 @@
+# Roles (issue 3): molecule + testinfra for every role, on systemd containers
+# built locally (LAB.md), plus the unit tests of the roles' helper scripts.
+#   make test-roles            all roles, MOLECULE_JOBS scenarios at a time
+#   make molecule-<role>       one role (e.g. make molecule-recorder)
+# Logs: .cache/molecule/<role>.log; each scenario prints its duration.
+ROLES := base network firewall recorder detector_host monitoring
+# The scenarios mostly wait on apt and containers, not on the CPU: three at a
+# time keep the whole run well under 15 minutes on 2 cores.
+MOLECULE_JOBS ?= 3
+MOLECULE_LOGS := .cache/molecule
+
+.PHONY: test-roles test-roles-unit molecule-images $(ROLES:%=molecule-%)
+TEST_TARGETS += test-roles
+
+test-roles: setup molecule-images test-roles-unit ## molecule test of every role (< 15 min on 2 cores)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -j$(MOLECULE_JOBS) $(ROLES:%=molecule-%); status=$$?; \
+	echo "roles: molecule for $(words $(ROLES)) roles took $$(( $$(date +%s) - start )) s"; exit $$status
+
+test-roles-unit: setup ## unit tests of the roles' helper scripts
+	$(BIN)/pytest -q -p no:cacheprovider roles/recorder/tests roles/monitoring/tests
+
+# Base images for the scenarios; each script skips an image that exists.
+molecule-images: setup camera-sim-image
+	bash scripts/docker-engine.sh
+	bash scripts/base-image.sh systemd
+	bash scripts/base-image.sh slim
+
+$(ROLES:%=molecule-%): molecule-%: setup
+	@mkdir -p $(MOLECULE_LOGS); start=$$(date +%s); \
+	(cd roles/$* && $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
+	echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
+	if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status

@@ -1,0 +1,76 @@
+"""The detector_host role: a working engine with the daemon settings applied."""
+
+import json
+import subprocess
+
+import pytest
+
+testinfra_hosts = ["docker://vigie-mol-detector_host"]
+HOST = "vigie-mol-detector_host"
+IMAGE = "vigie/debian-slim:bookworm"
+
+
+@pytest.fixture(scope="module")
+def image(host):
+    """Pass a locally built image into the nested engine (no registry here)."""
+    if host.run(f"docker image inspect {IMAGE}").rc != 0:
+        save = subprocess.Popen(["docker", "save", IMAGE], stdout=subprocess.PIPE)
+        subprocess.run(["docker", "exec", "-i", HOST, "docker", "load"],
+                       stdin=save.stdout, check=True, capture_output=True)
+        save.wait()
+    return IMAGE
+
+
+def info(host):
+    return json.loads(host.check_output("docker info --format '{{json .}}'"))
+
+
+def test_engine_runs_with_the_settings(host):
+    assert host.service("docker").is_running and host.service("docker").is_enabled
+    data = info(host)
+    assert data["Driver"] == "vfs"
+    assert data["LoggingDriver"] == "local"
+    assert data["LiveRestoreEnabled"] is True
+    assert "name=no-new-privileges" in data["SecurityOptions"]
+
+
+def test_daemon_json_is_managed(host):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert config["userland-proxy"] is False
+    assert config["log-opts"] == {"max-size": "1m", "max-file": "2"}
+
+
+def test_operator_may_drive_the_engine(host):
+    assert "docker" in host.user("deployer").groups
+    assert host.run("runuser -u deployer -- docker version --format '{{.Server.Version}}'").rc == 0
+
+
+def test_container_runs_with_bounded_logs(host, image):
+    out = host.check_output(f"docker run --rm {image} python3 -c 'print(6*7)'")
+    assert out.strip() == "42"
+    host.check_output(f"docker run -d --name vigie-mol-chatty {image} sleep 300")
+    try:
+        log = json.loads(host.check_output("docker inspect -f '{{json .HostConfig.LogConfig}}' vigie-mol-chatty"))
+        assert log == {"Type": "local", "Config": {"max-size": "1m", "max-file": "2"}}
+    finally:
+        host.run("docker rm -f vigie-mol-chatty")
+
+
+def test_published_port_without_userland_proxy(host, image):
+    host.check_output(f"docker run -d --name vigie-mol-web -p 8080:8080 {image} "
+                      "python3 -m http.server 8080")
+    try:
+        assert not host.process.filter(comm="docker-proxy")
+    finally:
+        host.run("docker rm -f vigie-mol-web")
+
+
+def test_containers_survive_an_engine_restart(host, image):
+    host.check_output(f"docker run -d --name vigie-mol-live {image} sleep 300")
+    try:
+        pid = host.check_output("docker inspect -f '{{.State.Pid}}' vigie-mol-live")
+        host.check_output("systemctl restart docker")
+        assert host.check_output("docker inspect -f '{{.State.Pid}}' vigie-mol-live") == pid
+        assert host.check_output("docker inspect -f '{{.State.Running}}' vigie-mol-live") == "true"
+    finally:
+        host.run("docker rm -f vigie-mol-live")

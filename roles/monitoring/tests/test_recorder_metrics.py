@@ -1,0 +1,57 @@
+"""Unit tests of the recorder metrics script."""
+
+import importlib.machinery
+import importlib.util
+import os
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "files" / "vigie-recorder-metrics"
+loader = importlib.machinery.SourceFileLoader("recorder_metrics", str(SCRIPT))
+spec = importlib.util.spec_from_loader("recorder_metrics", loader)
+metrics = importlib.util.module_from_spec(spec)
+loader.exec_module(metrics)
+NOW = 1_800_000_000.0
+
+
+def segment(root, camera, name, size, age):
+    path = root / camera / "2027-01-15" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    os.utime(path, (NOW - age, NOW - age))
+
+
+def test_age_and_bytes_per_camera(tmp_path):
+    segment(tmp_path, "cam1", "a.ts", 100, 400)
+    segment(tmp_path, "cam1", "b.ts", 50, 2.5)
+    segment(tmp_path, "cam2", "a.ts", 7, 3600)
+    stats = metrics.camera_stats(tmp_path, NOW)
+    assert stats["cam1"]["vigie_recorder_last_segment_age_seconds"] == 2.5
+    assert stats["cam1"]["vigie_recorder_stored_bytes"] == 150
+    assert stats["cam1"]["vigie_recorder_segments"] == 2
+    assert stats["cam2"]["vigie_recorder_last_segment_age_seconds"] == 3600
+
+
+def test_camera_without_segment_is_infinitely_stale(tmp_path):
+    (tmp_path / "cam3" / "2027-01-15").mkdir(parents=True)
+    text = metrics.render(metrics.camera_stats(tmp_path, NOW))
+    assert 'vigie_recorder_last_segment_age_seconds{camera="cam3"} +Inf' in text
+    assert 'vigie_recorder_segments{camera="cam3"} 0' in text
+
+
+def test_output_is_prometheus_text_and_replaced_atomically(tmp_path):
+    rec = tmp_path / "rec"
+    segment(rec, "cam1", "a.ts", 10, 1)
+    out = tmp_path / "vigie_recorder.prom"
+    out.write_text("stale\n")
+    assert metrics.main(["x", str(rec), str(out)]) == 0
+    text = out.read_text()
+    assert "stale" not in text
+    assert "# TYPE vigie_recorder_stored_bytes gauge" in text
+    assert 'vigie_recorder_stored_bytes{camera="cam1"} 10' in text
+    assert not list(tmp_path.glob(".vigie_recorder.*"))
+
+
+def test_missing_recordings_folder_gives_empty_metrics(tmp_path):
+    out = tmp_path / "m.prom"
+    assert metrics.main(["x", str(tmp_path / "none"), str(out)]) == 0
+    assert "{camera=" not in out.read_text()
