@@ -25,6 +25,8 @@ from pathlib import Path
 import docker
 import yaml
 
+import pulumi
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from vigie_stack import stackfile
@@ -150,7 +152,10 @@ def without_cli(phrase: str, state: dict, source_image: str | None) -> int:
     from vigie_stack.ssh_docker import SshDockerSocket
 
     config, secret_keys = stackfile.resolve(STACK_FILE, phrase)
-    mocks = run_under_mocks(config, secret_keys, "lab", lambda: declare(read_config()))
+    try:
+        mocks = run_under_mocks(config, secret_keys, "lab", lambda: declare(read_config()))
+    except pulumi.RunError as exc:  # operator mistakes: already `where: RULE: message`
+        fail(str(exc))
     outer = docker.from_env()
     targets: dict[str, HostTarget] = {}
     with ExitStack() as stack:

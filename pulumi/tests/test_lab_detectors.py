@@ -88,6 +88,8 @@ def test_every_detector_publishes_to_the_lab_broker_with_its_streams_up(lab, dec
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
     client.username_pw_set(settings["username"], config["vigie:mqttPassword"])
     client.on_message = on_message
+    if settings.get("ca_file"):
+        client.tls_set(ca_certs=settings["ca_file"])
     client.connect(settings["host"], settings["port"])
     client.subscribe("vigie/#")
     client.loop_start()

@@ -21,6 +21,8 @@ class MqttSettings(BaseModel):
     port: int = Field(1883, ge=1, le=65535)
     username: str
     topic_prefix: str = "vigie"
+    # CA certificate (a file on the deploying machine) when the broker speaks TLS.
+    ca_file: Path | None = None
 
 
 class ContainerLimits(BaseModel):

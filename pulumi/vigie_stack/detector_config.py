@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
+from pydantic import ValidationError
 from vigie_detector.config import DetectorConfig
 from vigie_stack.config import StackConfig
 
@@ -25,6 +26,7 @@ RTSP_PORT = 554
 CONFIG_DIR = "/etc/vigie-detector"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 PASSWORD_FILE = f"{CONFIG_DIR}/mqtt-password"
+CA_FILE = f"{CONFIG_DIR}/mqtt-ca.crt"
 # Snapshots of events are recordings (CSI L252-5): on their own volume.
 SNAPSHOTS_DIR = "/var/lib/vigie-detector/snapshots"
 
@@ -105,6 +107,7 @@ def document(
             "password_file": PASSWORD_FILE,
             "topic_prefix": mqtt.topic_prefix,
             "client_id": f"{shard.host}-{shard.container_name}",
+            **({"ca_file": CA_FILE} if mqtt.ca_file else {}),
         },
         "snapshots_dir": SNAPSHOTS_DIR,
         "cameras": [camera_entry(cameras[(c.site_id, c.id)], credentials) for c in shard.cameras],
@@ -118,7 +121,13 @@ def render(
 
     def build(credentials: dict[str, dict[str, str]] | None) -> str:
         doc = document(shard, cameras, config, credentials or {})
-        DetectorConfig.model_validate(doc)  # the detector's own schema, before any deploy
+        try:  # the detector's own schema, before anything is deployed
+            DetectorConfig.model_validate(doc)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise pulumi.RunError(f"{shard.resource_name}: DETECTOR-CONFIG: {problems}") from None
         return yaml.safe_dump(doc, sort_keys=False)
 
     return pulumi.Output.secret(config.camera_credentials.apply(build))

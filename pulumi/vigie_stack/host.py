@@ -6,7 +6,13 @@ import hashlib
 
 import pulumi_docker as docker
 from vigie_stack.config import ContainerLimits
-from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, PASSWORD_FILE, SNAPSHOTS_DIR
+from vigie_stack.detector_config import (
+    CA_FILE,
+    CONFIG_DIR,
+    CONFIG_FILE,
+    PASSWORD_FILE,
+    SNAPSHOTS_DIR,
+)
 from vigie_stack.image import DetectorImage
 
 import pulumi
@@ -40,9 +46,11 @@ class DetectorHost(pulumi.ComponentResource):
         limits: ContainerLimits,
         configs: dict[int, pulumi.Output[str]],
         mqtt_password: pulumi.Output[str],
+        mqtt_ca: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("vigie:detector:Host", name, None, opts)
+        self._mqtt_ca = mqtt_ca
         child = pulumi.ResourceOptions(parent=self)
         self.provider = docker.Provider(
             f"{name}-docker", host=docker_host, ssh_opts=ssh_opts or None, opts=child
@@ -91,6 +99,15 @@ class DetectorHost(pulumi.ComponentResource):
                     file=PASSWORD_FILE,
                     content=pulumi.Output.secret(mqtt_password),
                     permissions="0444",
+                ),
+                *(
+                    [
+                        docker.ContainerUploadArgs(
+                            file=CA_FILE, content=self._mqtt_ca, permissions="0444"
+                        )
+                    ]
+                    if self._mqtt_ca
+                    else []
                 ),
             ],
             opts=on_host,

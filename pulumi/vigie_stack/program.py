@@ -54,6 +54,7 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
             limits=settings.limits,
             configs=configs,
             mqtt_password=config.mqtt_password,
+            mqtt_ca=settings.mqtt.ca_file.read_text() if settings.mqtt.ca_file else None,
         )
     pulumi.export(
         "shards",
