@@ -19,6 +19,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -158,6 +159,7 @@ def without_cli(phrase: str, state: dict, source_image: str | None) -> int:
         fail(str(exc))
     outer = docker.from_env()
     targets: dict[str, HostTarget] = {}
+    build_lock = threading.Lock()
     with ExitStack() as stack:
         for prov in mocks.of_type(PROVIDER):
             host_name = prov.name.removesuffix("-docker")
@@ -166,8 +168,16 @@ def without_cli(phrase: str, state: dict, source_image: str | None) -> int:
             opts = json.loads(opts) if isinstance(opts, str) else opts
             url = stack.enter_context(SshDockerSocket(prov.inputs["host"], opts))
 
-            def load(image: str, container: str = state["hosts"][host_name]["container"]) -> None:
-                ensure_local_image(outer, image, source_image)
+            container = state["hosts"][host_name]["container"]
+            probe = subprocess.run(
+                ["docker", "exec", container, "docker", "info"], capture_output=True, text=True
+            )
+            if probe.returncode != 0:
+                fail(f"{host_name}: no Docker engine on the detector host (role detector_host)")
+
+            def load(image: str, container: str = container) -> None:
+                with build_lock:  # one local build, then every host loads it
+                    ensure_local_image(outer, image, source_image)
                 load_via_exec(outer, container)(image)
 
             targets[prov.name] = HostTarget(docker_url=url, load_image=load)

@@ -16,6 +16,7 @@ import json
 import subprocess
 import tarfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,12 +135,11 @@ def replay(mocks: RecordingMocks, targets: dict[str, HostTarget]) -> ReplayRepor
     report = ReplayReport()
     providers = {p.name: p.name for p in mocks.of_type(PROVIDER)}
     clients = {name: docker.DockerClient(base_url=t.docker_url) for name, t in targets.items()}
-    image_ids: dict[tuple[str, str], str] = {}
-    for res in mocks.of_type(IMAGE):
-        prov = provider_of(res, providers)
-        name = res.inputs["imageName"]
-        targets[prov].load_image(name)
-        image_ids[(prov, name)] = clients[prov].images.get(name).id
+    images = [(provider_of(r, providers), r.inputs["imageName"]) for r in mocks.of_type(IMAGE)]
+    # Loading an image into a host's engine is the slow step: all hosts at once.
+    with ThreadPoolExecutor(max_workers=max(1, len(images))) as pool:
+        list(pool.map(lambda pi: targets[pi[0]].load_image(pi[1]), images))
+    image_ids = {(prov, name): clients[prov].images.get(name).id for prov, name in images}
     for res in mocks.of_type(NETWORK):
         client = clients[provider_of(res, providers)]
         if not client.networks.list(names=[res.inputs["name"]]):
