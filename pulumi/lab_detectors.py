@@ -119,7 +119,15 @@ def with_cli(phrase: str) -> int:
     subprocess.run(
         ["pulumi", "stack", "select", "--create", "lab"], cwd=REPO_ROOT, env=env, check=True
     )
-    cmd = ["pulumi", "up", "--yes", "--stack", "lab", "--config-file", str(STACK_FILE)]
+    # The policy pack runs on the real preview too; its inventory is the stack's.
+    inventory = stackfile.load(STACK_FILE)["config"]["vigie:inventory"]
+    policy_config = STATE_DIR / "policy-config.json"
+    policy_config.write_text(json.dumps({"lawful-cameras-only": {"inventory": inventory}}))
+    cmd = [
+        "pulumi", "up", "--yes", "--stack", "lab", "--config-file", str(STACK_FILE),
+        "--policy-pack", str(REPO_ROOT / "pulumi" / "policy"),
+        "--policy-pack-config", str(policy_config),
+    ]  # fmt: skip
     return subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode
 
 
