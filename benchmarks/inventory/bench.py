@@ -12,6 +12,7 @@ Synthetic inventories are cached under benchmarks/.cache/ (git-ignored).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import statistics
@@ -33,7 +34,9 @@ SEED = 1
 
 
 def synthetic(cameras: int) -> Path:
-    target = CACHE / f"synthetic-{cameras}"
+    # Keyed by the generator's source: a changed generator never reuses a stale cache.
+    version = hashlib.sha256((REPO / "src" / "vigie" / "generate.py").read_bytes()).hexdigest()[:8]
+    target = CACHE / f"synthetic-{cameras}-{version}"
     if not (target / "netplan.lock.yml").exists():
         subprocess.run(
             [BIN / "vigie", "generate", target, "--cameras", str(cameras), "--seed", str(SEED)],
@@ -49,17 +52,13 @@ def static_copy(source: Path) -> Path:
     from vigie.ansible_view import build_view
     from vigie.loader import load_inventory
 
+    # Rewritten every run: it must match what the plugin emits today.
     target = CACHE / f"{source.name}-static.yml"
-    if target.exists():
-        return target
     view = build_view(load_inventory(source))
     children = {g: {"hosts": dict.fromkeys(members)} for g, members in view.groups.items()}
     for group, variables in view.group_vars.items():
-        if group != "all":
-            children.setdefault(group, {})["vars"] = variables
-    data = {
-        "all": {"vars": view.group_vars.get("all", {}), "hosts": view.hosts, "children": children}
-    }
+        children.setdefault(group, {})["vars"] = variables
+    data = {"all": {"hosts": view.hosts, "children": children}}
     target.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False), encoding="utf-8")
     return target
 

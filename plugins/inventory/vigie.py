@@ -125,7 +125,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 host_vars = self.inventory.get_host(host).get_vars()
                 for group_name in view.host_groups(host):
                     host_vars = {**view.group_vars.get(group_name, {}), **host_vars}
-                host_vars = {**view.group_vars.get("all", {}), **host_vars}
                 self._set_composite_vars(compose, host_vars, host, strict=strict)
                 self._add_host_to_composed_groups(groups, host_vars, host, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, host_vars, host, strict=strict)

@@ -5,9 +5,11 @@ is implemented; the inventory plugin only copies the result into Ansible, and
 the benchmark writes the same result as a static YAML inventory.
 
 Values every host of a site shares (`vigie_site`, `vigie_site_prefixes`) are
-variables of the `site_<site>` group, and département-wide ones
-(`vigie_ntp_servers`, `vigie_admins`) of the `all` group: each host still sees
-them, Ansible stores them once, and `group_vars/` files can override them.
+variables of the `site_<site>` group, and département-wide ones for managed
+hosts (`vigie_ntp_servers`, `vigie_admins`) of the `recorders`,
+`detector_hosts` and `gateways` groups: each host still sees them, Ansible
+stores them once, `group_vars/` files can override them, and the thousands of
+camera hosts (never managed) do not carry them.
 """
 
 from __future__ import annotations
@@ -241,12 +243,14 @@ def build_view(
                 analysed[(site.analysing_site, cam.detector_host or 1)].append(cv)
 
     view = AnsibleView()
-    view.group_vars["all"] = {
+    managed_vars = {
         "vigie_ntp_servers": list(inv.departement.ntp_servers),
         "vigie_admins": [
             {"name": a.name, "ssh_keys": list(a.ssh_keys)} for a in inv.departement.admins
         ],
     }
+    for group in ("recorders", "detector_hosts", "gateways"):
+        view.group_vars[group] = managed_vars
     for group in ("recorders", "detector_hosts", "gateways", "cameras"):
         view.groups[group] = []
     admin_prefix = str(plan.admin_prefix)

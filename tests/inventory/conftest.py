@@ -1,28 +1,11 @@
-"""Shared fixtures: the small valid base inventory and a fixed date for the law."""
+"""Fixtures of the inventory tests."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-
-HERE = Path(__file__).parent
-BASE = HERE / "data" / "base"
-CASES = HERE / "cases"
-REPO = HERE.parent.parent
-PILOT = REPO / "inventories" / "pilot"
-# Authorisations are checked against a date: tests pin it.
-TODAY = dt.date(2026, 1, 15)
-
-
-def overlay(target: Path, *layers: Path) -> Path:
-    """Copy the base inventory to `target`, then each layer's files over it."""
-    shutil.copytree(BASE, target)
-    for layer in layers:
-        shutil.copytree(layer, target, dirs_exist_ok=True)
-    return target
+from inventory_support import overlay
 
 
 @pytest.fixture

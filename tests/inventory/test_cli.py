@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import BASE, PILOT
+from inventory_support import BASE, PILOT
 
 VIGIE = [sys.executable, "-m", "vigie.cli"]
 
@@ -117,7 +117,7 @@ sites:
 
 
 def test_docs_list_every_rule():
-    from conftest import REPO
+    from inventory_support import REPO
 
     from vigie.rules import REGISTRY
 

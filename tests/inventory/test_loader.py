@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BASE, TODAY
+from inventory_support import BASE, TODAY
 
 from vigie.errors import InventoryError
 from vigie.loader import check_inventory, load_inventory

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import BASE, PILOT, TODAY
+from inventory_support import BASE, PILOT, TODAY
 from netaddr import IPAddress, IPSet
 
 from vigie.loader import load_inventory

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BASE, HERE, PILOT, REPO
+from inventory_support import BASE, HERE, PILOT, REPO
 
 ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
 GOLDEN = HERE / "golden" / "pilot-list.json"

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CASES, TODAY, overlay
+from inventory_support import CASES, TODAY, overlay
 
 from vigie.loader import check_inventory
 from vigie.rules import REGISTRY

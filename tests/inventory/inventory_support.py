@@ -1,0 +1,27 @@
+"""Paths, the fixed date and the overlay helper shared by the inventory tests.
+
+A module with its own name (not `conftest`), so that the tests of other parts
+can run in the same pytest session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BASE = HERE / "data" / "base"
+CASES = HERE / "cases"
+REPO = HERE.parent.parent
+PILOT = REPO / "inventories" / "pilot"
+# Authorisations are checked against a date: tests pin it.
+TODAY = dt.date(2026, 1, 15)
+
+
+def overlay(target: Path, *layers: Path) -> Path:
+    """Copy the base inventory to `target`, then each layer's files over it."""
+    shutil.copytree(BASE, target)
+    for layer in layers:
+        shutil.copytree(layer, target, dirs_exist_ok=True)
+    return target
