@@ -7,6 +7,7 @@ plain functions so the tests call them directly with constructed arguments.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,13 @@ def validate_image_from_repo(args: ResourceValidationArgs, report: ReportViolati
 
 def lawful_checker(inventory_path: str) -> Callable[[str], str | None]:
     """camera key "site/camera" -> None when detection is lawful there, else the reason."""
-    from vigie.loader import load_inventory
     from vigie.rules import lawful_detection
 
-    inventory = load_inventory(inventory_path)
+    # The stack's own loader: a data directory or an inventory-plugin file.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from vigie_stack.inventory import load_stack_inventory
+
+    inventory, _ = load_stack_inventory(Path(inventory_path))
     verdicts: dict[str, str | None] = {}
     for cam in inventory.cameras():
         site = inventory.sites[cam.site_id]
