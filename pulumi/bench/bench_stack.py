@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from stacks import run_stack  # noqa: E402
+from pulumi_stack_harness import run_stack  # noqa: E402
 from vigie_stack.config import REPO_ROOT  # noqa: E402
 from vigie_stack.detector_config import credential_name  # noqa: E402
 

@@ -1,7 +1,7 @@
 """A trimmed (lab) inventory: the stack analyses what the Ansible view gives detector hosts."""
 
 import pytest
-from stacks import run_stack
+from pulumi_stack_harness import run_stack
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.detector_config import credential_name
 from vigie_stack.inventory import load_stack_inventory

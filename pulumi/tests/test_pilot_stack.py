@@ -5,8 +5,8 @@ import math
 import pytest
 import yaml
 from pulumi_policy import PolicyResource, PolicyResourceOptions, StackValidationArgs
-from stacks import TEST_CAMERA_PASSWORD, TEST_MQTT_PASSWORD, plain_parts, run_stack
-from test_policies import violations, vp
+from pulumi_stack_harness import TEST_CAMERA_PASSWORD, TEST_MQTT_PASSWORD, plain_parts, run_stack
+from test_policy_pack import violations, vp
 from vigie_detector.config import DetectorConfig
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.detector_config import CONFIG_FILE, credential_name

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from stacks import run_stack
+from pulumi_stack_harness import run_stack
 from vigie_stack.detector_config import credential_name
 from vigie_stack.recorder import reveal
 
