@@ -52,6 +52,10 @@ def validate_detector_hardened(args: ResourceValidationArgs, report: ReportViola
     if args.resource_type != CONTAINER or "vigie.shard" not in _labels(args.props):
         return
     props, name = args.props, args.name
+    if "ALL" not in ((props.get("capabilities") or {}).get("drops") or []):
+        report(f"{name}: every capability must be dropped (capabilities.drops=[ALL])", None)
+    if "no-new-privileges:true" not in (props.get("securityOpts") or []):
+        report(f"{name}: no-new-privileges is required", None)
     if props.get("readOnly") is not True:
         report(f"{name}: the root filesystem must be read-only (read_only=True)", None)
     if not props.get("memory"):

@@ -13,6 +13,8 @@ GOOD_DETECTOR = {
     "name": "vigie-detector-0",
     "privileged": False,
     "readOnly": True,
+    "capabilities": {"drops": ["ALL"]},
+    "securityOpts": ["no-new-privileges:true"],
     "memory": 384,
     "cpus": "1.0",
     "restart": "unless-stopped",
@@ -50,6 +52,8 @@ def test_a_hardened_detector_passes_every_resource_policy():
     ("change", "expected"),
     [
         ({"readOnly": False}, "read-only"),
+        ({"capabilities": None}, "capability"),
+        ({"securityOpts": []}, "no-new-privileges"),
         ({"memory": None}, "memory limit"),
         ({"cpus": None}, "CPU limit"),
         ({"restart": "no"}, "restart policy"),

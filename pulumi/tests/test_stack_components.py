@@ -99,6 +99,7 @@ def test_replay_translates_recorded_inputs_into_the_same_docker_settings(recorde
     [detector, *_] = detectors(recorded)
     kwargs = container_kwargs(detector.inputs)
     assert kwargs["read_only"] is True and kwargs["privileged"] is False
+    assert kwargs["cap_drop"] == ["ALL"] and kwargs["security_opt"] == ["no-new-privileges:true"]
     assert kwargs["nano_cpus"] == 1_000_000_000
     assert kwargs["mem_limit"] == "384m" and kwargs["memswap_limit"] == "384m"
     assert kwargs["restart_policy"] == {"Name": "unless-stopped"}

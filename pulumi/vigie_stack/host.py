@@ -130,6 +130,9 @@ class DetectorHost(pulumi.ComponentResource):
             memory_swap=limits.memory_mb,  # no swap: a leaking detector is restarted, not slowed
             read_only=True,
             privileged=False,
+            # The detector needs no capability and never gains privileges.
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+            security_opts=["no-new-privileges:true"],
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
             # The image's entrypoint is `python3 -m vigie_detector`.
             command=["run", "--config", CONFIG_FILE],

@@ -68,6 +68,13 @@ def container_kwargs(inputs: dict[str, Any]) -> dict[str, Any]:
             for m in i.get("mounts") or []
         ],
     }
+    caps = i.get("capabilities") or {}
+    if caps.get("drops"):
+        kwargs["cap_drop"] = list(caps["drops"])
+    if caps.get("adds"):
+        kwargs["cap_add"] = list(caps["adds"])
+    if i.get("securityOpts"):
+        kwargs["security_opt"] = list(i["securityOpts"])
     if i.get("restart"):
         kwargs["restart_policy"] = {"Name": i["restart"]}
     if i.get("cpus"):
