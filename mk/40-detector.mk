@@ -15,5 +15,5 @@ camera-sim-image: setup
 test-detector: setup detector-image camera-sim-image
 	$(BIN)/pytest -q detector_image/tests
 
-bench-detector: setup camera-sim-image
+bench-detector: setup
 	$(BIN)/python detector_image/benchmarks/bench.py
