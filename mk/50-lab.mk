@@ -30,5 +30,6 @@ test-lab-unit: setup ## the lab's layout and the playbooks' filters (no Docker)
 # The lab is brought down at the end even when a test fails; its exit status is kept.
 test-lab: setup ## end to end on the lab (< 12 min on 2 cores)
 	bash scripts/system-deps.sh
-	status=0; $(MAKE) lab && $(BIN)/pytest -q tests/lab -m docker || status=$$?; \
+	status=0; $(MAKE) lab && VIGIE_LAB_REQUIRED=1 $(BIN)/pytest -q -s tests/lab -m docker \
+	  || status=$$?; \
 	  $(BIN)/python -m lab.down; exit $$status

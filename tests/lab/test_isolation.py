@@ -83,9 +83,3 @@ def test_control_the_same_path_opens_with_one_nft_rule(lab, probe):
                     f"nft delete rule {family} {table} {chain} handle {r['handle']}",
                 )
     assert tcp_connect(probe["container"], cam["address"], 554) == "TimeoutError"
-
-
-def test_a_detector_host_reaches_the_supervision_broker(lab):
-    for det in hosts(lab, "detector_host"):
-        got = tcp_connect(det["container"], lab["mqtt"]["host"], lab["mqtt"]["port"])
-        assert got == "open", det["name"]
