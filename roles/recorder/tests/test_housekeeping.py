@@ -71,13 +71,17 @@ def test_retention_keeps_todays_empty_folder(tmp_path, config):
 
 def fake_disk(tmp_path, total):
     """Disk use in percent = bytes of the segments present / total."""
+
     def used(_storage):
         return 100.0 * sum(p.stat().st_size for p in tmp_path.rglob("*.ts")) / total
+
     return used
 
 
 def test_purge_deletes_oldest_finished_until_target(tmp_path, config):
-    paths = [make(tmp_path, "cam1", "2027-01-14", f"cam1_{i}.ts", DAY - i * 60, 100) for i in range(5)]
+    paths = [
+        make(tmp_path, "cam1", "2027-01-14", f"cam1_{i}.ts", DAY - i * 60, 100) for i in range(5)
+    ]
     active = make(tmp_path, "cam2", "2027-01-15", "cam2_now.ts", 1, 100)
     # 600 bytes on a 650-byte disk: 92 %; target 85 % needs <= 552 bytes.
     removed = hk.purge(config, NOW, used=fake_disk(tmp_path, 650))
@@ -102,8 +106,12 @@ def test_manifest_is_sha256sum_compatible_and_incremental(tmp_path, config):
     assert hk.manifest(config, NOW) == [done]
     sums = done.parent / "SHA256SUMS"
     assert sums.read_text() == f"{hashlib.sha256(done.read_bytes()).hexdigest()}  cam1_0.ts\n"
-    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=done.parent,
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=done.parent, capture_output=True
+        ).returncode
+        == 0
+    )
     assert hk.manifest(config, NOW) == [], "already listed segments are not hashed again"
     os.utime(active, (NOW - 60, NOW - 60))
     assert hk.manifest(config, NOW) == [active]
@@ -112,11 +120,13 @@ def test_manifest_is_sha256sum_compatible_and_incremental(tmp_path, config):
 
 def test_cli_runs_a_job(tmp_path, config):
     import json
+
     cfg = tmp_path / "cameras.json"
     config["storage_path"] = str(tmp_path / "rec")
     (tmp_path / "rec").mkdir()
     cfg.write_text(json.dumps(config))
-    result = subprocess.run(["python3", str(SCRIPT), "retention", "--config", str(cfg)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["python3", str(SCRIPT), "retention", "--config", str(cfg)], capture_output=True, text=True
+    )
     assert result.returncode == 0
     assert "retention: 0 segment(s)" in result.stderr

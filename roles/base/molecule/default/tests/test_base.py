@@ -44,8 +44,11 @@ def test_admin_logs_in_with_key_and_uses_sudo(host):
 def test_passwords_are_refused(host):
     # Only publickey is offered, so a password client has no way in.
     result = host.run(
-        SSH.format(opts="-o PreferredAuthentications=password,keyboard-interactive",
-                   user="alice", cmd="true")
+        SSH.format(
+            opts="-o PreferredAuthentications=password,keyboard-interactive",
+            user="alice",
+            cmd="true",
+        )
     )
     assert result.rc != 0
     assert "Permission denied (publickey)" in result.stderr

@@ -20,9 +20,7 @@ def address(target):
 
 def serve(target, port):
     """Start a throw-away HTTP server on `port` inside `target`."""
-    target.run(
-        f"setsid python3 -m http.server {port} >/dev/null 2>&1 < /dev/null &"
-    )
+    target.run(f"setsid python3 -m http.server {port} >/dev/null 2>&1 < /dev/null &")
 
 
 @pytest.fixture(scope="module")

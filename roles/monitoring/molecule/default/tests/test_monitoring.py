@@ -5,7 +5,10 @@ import time
 
 testinfra_hosts = ["docker://vigie-mol-monitoring"]
 REC = "/srv/vigie/recordings"
-SCRAPE = "python3 -c \"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9100/metrics', timeout=5).read().decode())\""
+SCRAPE = (
+    'python3 -c "import urllib.request; '
+    "print(urllib.request.urlopen('http://127.0.0.1:9100/metrics', timeout=5).read().decode())\""
+)
 
 
 def scrape(host):
@@ -50,4 +53,6 @@ def test_recorder_health_is_exported_per_camera(host):
 def test_exporter_options_are_managed(host):
     defaults = host.file("/etc/default/prometheus-node-exporter").content_string
     assert "--collector.textfile.directory=/var/lib/prometheus/node-exporter" in defaults
-    assert "--web.listen-address=0.0.0.0:9100" in host.check_output("ps -o args= -C prometheus-node-exporter")
+    assert "--web.listen-address=0.0.0.0:9100" in host.check_output(
+        "ps -o args= -C prometheus-node-exporter"
+    )

@@ -64,11 +64,17 @@ def test_finished_segment_is_real_video(host):
 def test_credentials_only_in_a_root_only_file(host):
     env = host.file("/etc/vigie/recorder/cameras/cam1.env")
     assert env.user == "root" and env.mode == 0o600
-    assert re.search(r"^VIGIE_RTSP_URL=rtsp://recorder:[A-Za-z0-9]{20}@10\.231\.130\.20:554/stream$",
-                     env.content_string, re.M)
+    assert re.search(
+        r"^VIGIE_RTSP_URL=rtsp://recorder:[A-Za-z0-9]{20}@10\.231\.130\.20:554/stream$",
+        env.content_string,
+        re.M,
+    )
     password = env.content_string.split("recorder:")[1].split("@")[0]
-    for path in ("/etc/vigie/recorder/cameras.json", "/etc/systemd/system/vigie-record@.service",
-                 "/etc/vigie/recorder/recorder.env"):
+    for path in (
+        "/etc/vigie/recorder/cameras.json",
+        "/etc/systemd/system/vigie-record@.service",
+        "/etc/vigie/recorder/recorder.env",
+    ):
         assert password not in host.file(path).content_string
     assert "@" not in host.file("/etc/vigie/recorder/cameras/cam2.env").content_string
 
@@ -136,8 +142,9 @@ def test_emergency_purge_deletes_oldest_segments_and_recording_goes_on(host):
         host.check_output(
             f"head -c 2M /dev/urandom > {path} && touch -d '2 days ago + {i} hours' {path}"
         )
-    total, used = (int(v) for v in host.check_output(
-        f"df -B1 --output=size,used {STORAGE} | tail -1").split())
+    total, used = (
+        int(v) for v in host.check_output(f"df -B1 --output=size,used {STORAGE} | tail -1").split()
+    )
     filler = int(total * 0.93) - used
     host.check_output(f"head -c {filler} /dev/zero > {STORAGE}/filler.bin")
     try:
@@ -145,7 +152,7 @@ def test_emergency_purge_deletes_oldest_segments_and_recording_goes_on(host):
         remaining = [p for p in fakes if host.file(p).exists]
         assert len(remaining) < len(fakes)
         # oldest first: what remains is the newest ones
-        assert remaining == fakes[len(fakes) - len(remaining):]
+        assert remaining == fakes[len(fakes) - len(remaining) :]
         used_after = int(host.check_output(f"df --output=pcent {STORAGE} | tail -1").strip(" %"))
         assert used_after <= 86
         size = bytes_recorded(host, "cam1")
