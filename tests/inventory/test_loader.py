@@ -115,3 +115,11 @@ def test_load_inventory_raises_with_every_diagnostic(base_copy: Path):
     rules = {d.rule for d in caught.value.errors}
     assert {"LEGAL-RETENTION-MAX", "LEGAL-RETENTION-AUTHORISATION", "STORAGE-DISK"} <= rules
     assert all(str(base_copy) in d.path for d in caught.value.errors)
+
+
+def test_absurd_nesting_is_rejected_quickly():
+    start = time.perf_counter()
+    with pytest.raises(YamlProblem) as caught:
+        load_yaml_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "deep.yml")
+    assert caught.value.diagnostic.rule == "YAML-SYNTAX"
+    assert time.perf_counter() - start < 0.5
