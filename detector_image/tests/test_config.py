@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import EXAMPLES
+from helpers import EXAMPLES
 from vigie_detector.configfile import ConfigError, load_config
 
 

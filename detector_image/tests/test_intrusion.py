@@ -6,7 +6,7 @@ import datetime as dt
 
 import cv2
 import numpy as np
-from conftest import config
+from helpers import config
 from vigie_detector.analyzer import CameraAnalyzer
 
 MONDAY_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import EXAMPLES
+from helpers import EXAMPLES
 from inject import black
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from conftest import config
+from helpers import config
 from inject import TAMPERS, gain, noisy, once_per_trial
 from vigie_detector.analyzer import CameraAnalyzer
 

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 import testinfra
-from conftest import sh, wait_for
+from dockerkit import sh, wait_for
 
 
 @pytest.fixture(scope="module")
