@@ -66,6 +66,20 @@ def test_declared_containers_run_hardened_on_the_detector_hosts(declared):
                 assert mounts["/etc/vigie-detector"] is False
                 watched = {i["label"]: i["value"] for i in reveal(res.inputs["labels"])}
                 assert c.labels["vigie.cameras"] == watched["vigie.cameras"]
+                assert wait_healthy(c) == "healthy", (
+                    f"{name}: Docker healthcheck {c.attrs['State']['Health']} (a detector host "
+                    "running in a container needs CAP_SYS_PTRACE to exec into non-root containers)"
+                )
+
+
+def wait_healthy(container) -> str:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        container.reload()
+        status = container.attrs["State"].get("Health", {}).get("Status", "none")
+        if status != "starting" or time.monotonic() > deadline:
+            return status
+        time.sleep(3)
 
 
 def test_every_detector_publishes_to_the_lab_broker_with_its_streams_up(lab, declared):
