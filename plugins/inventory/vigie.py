@@ -53,11 +53,53 @@ import os  # noqa: E402
 
 from ansible.errors import AnsibleParserError  # noqa: E402
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable  # noqa: E402
+from ansible.template import trust_as_template  # noqa: E402
 from ansible.utils.display import Display  # noqa: E402
 
 display = Display()
 
 CONFIG_NAMES = ("vigie.yml", "vigie.yaml")
+# Characters without which no string can be a Jinja template in Ansible: every
+# delimiter starts with `{` (`{{`, `{%`, `{#`), and `#jinja2:` overrides need `#`.
+TEMPLATE_CHARACTERS = frozenset("{#")
+
+
+class _Trust:
+    """Marks as trusted the strings that cannot be templates; the others stay untrusted.
+
+    Ansible 2.19 never renders an untrusted string, and renders a trusted one
+    only when it holds template syntax: a string without `{` or `#` reads the
+    same either way, so trusting it changes nothing a play sees, while a value
+    written with template syntax in a commune's file stays inert. Trusted
+    strings are written plainly by `--list` (untrusted ones as
+    `{"__ansible_unsafe": ...}`), exactly as a static YAML inventory's are.
+    Shared records (a camera on its own host and on its recorder) are
+    converted once.
+    """
+
+    def __init__(self):
+        self._strings = {}
+        self._memo = {}
+
+    def __call__(self, value):
+        kind = type(value)
+        if kind is str:
+            trusted = self._strings.get(value)
+            if trusted is None:
+                inert = TEMPLATE_CHARACTERS.isdisjoint(value)
+                trusted = self._strings[value] = trust_as_template(value) if inert else value
+            return trusted
+        if kind is dict or kind is list:
+            done = self._memo.get(id(value))
+            if done is None:
+                if kind is dict:
+                    done = {key: self(item) for key, item in value.items()}
+                else:
+                    done = [self(item) for item in value]
+                # Keep `value` alive so that its id is not reused by another object.
+                self._memo[id(value)] = done = (value, done)
+            return done[1]
+        return value
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
@@ -108,18 +150,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         compose = self.get_option("compose")
         groups = self.get_option("groups")
         keyed_groups = self.get_option("keyed_groups")
+        trust = _Trust()
         for group in view.groups:
             self.inventory.add_group(group)
         for group, variables in view.group_vars.items():
             for key, value in variables.items():
-                self.inventory.set_variable(group, key, value)
+                self.inventory.set_variable(group, key, trust(value))
         for group, members in view.groups.items():
             for host in members:
                 self.inventory.add_host(host, group=group)
         constructed = bool(compose or groups or keyed_groups)
         for host, variables in view.hosts.items():
             for key, value in variables.items():
-                self.inventory.set_variable(host, key, value)
+                self.inventory.set_variable(host, key, trust(value))
             if constructed:
                 # Templates see the host's whole view, group variables included.
                 host_vars = self.inventory.get_host(host).get_vars()
