@@ -96,6 +96,8 @@ def write_stack_file(state: dict) -> str:
         "host": mqtt["host"],
         "port": mqtt["port"],
         "username": mqtt["username"],
+        # A TLS broker: its CA goes to the detectors with their configuration.
+        **({"ca_file": mqtt["ca_file"]} if mqtt.get("tls") else {}),
     }
     # Keep the salt across runs (if any), so secrets stay readable by the CLI.
     old = stackfile.load(STACK_FILE) if STACK_FILE.exists() else {}
