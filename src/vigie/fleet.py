@@ -160,7 +160,12 @@ def plan_shards(
 
     def order(key: tuple[str, tuple[str, ...]]) -> tuple:
         site_id, allowed = key
-        return (len(allowed) if allowed else len(host_list) + 1, -len(groups[key]), site_id, allowed)
+        return (
+            len(allowed) if allowed else len(host_list) + 1,
+            -len(groups[key]),
+            site_id,
+            allowed,
+        )
 
     for key in sorted(groups, key=order):
         site_id, allowed = key
@@ -198,8 +203,7 @@ def plan_shards(
     if problems:
         raise FleetError(problems)
     plans = tuple(
-        HostPlan(host=h, shards=_pack_host(h, placed[h.name], cameras_per_core))
-        for h in host_list
+        HostPlan(host=h, shards=_pack_host(h, placed[h.name], cameras_per_core)) for h in host_list
     )
     return FleetPlan(cameras_per_core=cameras_per_core, hosts=plans)
 
@@ -234,7 +238,9 @@ def plan_fleet(
     skipped: dict[str, str] = {}
     for site in inventory.sites.values():
         home = inventory.sites.get(site.analysing_site)
-        home_hosts = [detector_host_name(home.id, h.id) for h in home.detector_hosts] if home else []
+        home_hosts = (
+            [detector_host_name(home.id, h.id) for h in home.detector_hosts] if home else []
+        )
         for cam in site.cameras:
             key = f"{site.id}/{cam.id}"
             if cam.detection is None:
