@@ -1,0 +1,24 @@
+"""Operator mistakes stop the program with `path:line: RULE-ID: message`, no traceback."""
+
+import re
+import shutil
+
+import pytest
+from pulumi_stack_harness import run_stack
+from vigie_stack.config import REPO_ROOT
+
+import pulumi
+
+
+def test_a_broken_inventory_is_reported_with_file_line_and_rule(tmp_path):
+    inventory = tmp_path / "pilot"
+    shutil.copytree(REPO_ROOT / "inventories" / "pilot", inventory)
+    site = inventory / "sites" / "col-houdan.yml"
+    text = site.read_text()
+    line = text[: text.index("retention_days: 7")].count("\n") + 1
+    site.write_text(text.replace("retention_days: 7", "retention_days: 45", 1))
+    with pytest.raises(pulumi.RunError) as err:
+        run_stack("pilot", {}, inventory=str(inventory))
+    lines = str(err.value).splitlines()
+    assert any(x.startswith(f"{site}:{line}: ") for x in lines), lines
+    assert all(re.match(r"^\S+:\d+: [A-Z0-9-]+: ", x) for x in lines), lines
