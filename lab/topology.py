@@ -43,7 +43,7 @@ class LabHost:
     segments: dict[str, str]
     storage_path: str | None = None
     # (prefix, via): the site's other VLANs and the admin prefix go through the
-    # site gateway, as in production; docker's default route (the machine
+    # site gateway (see _route_via); docker's default route (the machine
     # running the lab) stays for apt only.
     routes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -157,6 +157,17 @@ def _free_address(seg: Segment, used: set[str]) -> str:
     raise TopologyError(f"no free address left in {seg.name} ({seg.prefix})")
 
 
+def _route_via(vlans: list[dict]) -> str | None:
+    """The site gateway's address on the VLAN a host's data flows leave from.
+
+    The access policy names the recorders VLAN as the source of the flows to
+    the cameras (RTSP) and to the administration network (MQTT events), so
+    hosts on it route through the gateway there; management otherwise.
+    """
+    by_name = {v["name"]: v.get("gateway") for v in vlans}
+    return by_name.get("recorders") or by_name.get("management")
+
+
 def _plain(value):
     """ansible-inventory 2.19 marks strings as {"__ansible_unsafe": value}: unwrap them."""
     if isinstance(value, dict):
@@ -196,7 +207,7 @@ def build(inventory: dict) -> Topology:
             raise TopologyError(f"{name}: ansible_host {hv['ansible_host']} is on no interface")
         storage = (hv.get("vigie_recorder") or {}).get("storage_path")
         kind = _host_kind(name, inventory)
-        via = next((v.get("gateway") for v in hv["vigie_vlans"] if v["name"] == "management"), None)
+        via = _route_via(hv["vigie_vlans"])
         routes = []
         if kind != "gateway" and via:
             attached = {v["prefix"] for v in hv["vigie_vlans"]}

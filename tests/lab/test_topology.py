@@ -54,10 +54,11 @@ def test_hosts_keep_their_planned_addresses_and_segments(inventory):
     assert rec.segments["recorders"] == "vigie-lab-clg-test-a-recorders"
     assert rec.storage_path == "/srv/vigie/recordings"
     # Routed through the site gateway, as in production, not through the lab machine.
+    # Through the gateway on the recorders VLAN: the policy's source for RTSP and MQTT.
     assert rec.routes == [
-        ("10.99.255.0/24", "10.99.6.1"),
-        ("10.99.7.0/24", "10.99.6.1"),
-        ("10.99.4.0/24", "10.99.6.1"),
+        ("10.99.255.0/24", "10.99.5.1"),
+        ("10.99.7.0/24", "10.99.5.1"),
+        ("10.99.4.0/24", "10.99.5.1"),
     ]
     gw = next(h for h in top.hosts if h.name == "dep-test-b-gw")
     assert gw.kind == "gateway"
