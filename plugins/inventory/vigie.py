@@ -11,6 +11,9 @@ description:
     gateways and cameras with their groups and C(vigie_*) variables (docs/CONTRACT.md).
   - "An invalid inventory fails with the validator's C(path:line: RULE-ID: message) lines."
   - The configuration file must be named C(vigie.yml) or C(vigie.yaml).
+  - Strings that could hold template syntax (any C({) or C(#)) stay untrusted, so a template
+    written in a data file is never rendered; the others render to themselves and are marked
+    trusted, as a static YAML inventory's strings are.
 extends_documentation_fragment:
   - constructed
 options:
