@@ -37,6 +37,8 @@ fi
 [ -n "$mirror" ] || { echo "no Debian mirror found in the apt configuration" >&2; exit 1; }
 
 root=$(mktemp -d /tmp/vigie-rootfs.XXXXXX)
+# mktemp makes the folder 0700; it becomes the image's /, which non-root users must traverse.
+chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
 echo "building $image from $mirror (debootstrap, ~40 s)" >&2
 debootstrap --variant=minbase --include="$include" bookworm "$root" "$mirror" >/dev/null

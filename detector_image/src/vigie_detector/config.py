@@ -33,6 +33,11 @@ class MqttConfig(Strict):
     password_file: str | None = Field(
         None, description="file holding the password; never the password"
     )
+    ca_file: str | None = Field(
+        None,
+        description="CA certificate of the broker: when set, the connection is TLS and the "
+        "broker's certificate is verified (ANSSI: flows authenticated and encrypted)",
+    )
     topic_prefix: str = Field("vigie", pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
     client_id: str = "vigie-detector"
     keepalive_s: int = Field(30, ge=5, le=600)

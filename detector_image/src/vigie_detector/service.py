@@ -45,6 +45,11 @@ def mqtt_client(config: DetectorConfig, connected: threading.Event) -> mqtt.Clie
             except OSError as exc:
                 raise SystemExit(f"vigie_detector: mqtt.password_file: {exc}") from None
         client.username_pw_set(m.username, password)
+    if m.ca_file:
+        if not Path(m.ca_file).is_file():
+            raise SystemExit(f"vigie_detector: mqtt.ca_file: no such file: {m.ca_file}")
+        # Verified TLS: certificate chain and host name are checked by default.
+        client.tls_set(ca_certs=m.ca_file)
     # The broker tells subscribers when this detector dies without saying goodbye.
     client.will_set(health_topic(config), json.dumps({"status": "offline"}), qos=1, retain=True)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
