@@ -127,5 +127,5 @@ def test_missing_ca_file_is_a_clean_error(tmp_path):
             "cameras": [{"id": "cam1", "site": "site-a", "url": "rtsp://127.0.0.1/x"}],
         }
     )
-    with pytest.raises(SystemExit, match="mqtt.ca_file"):
+    with pytest.raises(SystemExit, match=r"mqtt\.ca_file"):
         mqtt_client(config, threading.Event())
