@@ -70,7 +70,7 @@ def test_control_the_same_path_opens_with_one_nft_rule(lab, probe):
         f"ip saddr {probe['address']} ip daddr {cam['address']} tcp dport 554 accept "
         f'comment "{CONTROL_COMMENT}"'
     )
-    sh(gw["container"], f"nft insert rule {family} {table} {chain} {rule}")
+    sh(gw["container"], f"nft insert rule {family} {table} {chain} '{rule}'")
     try:
         assert tcp_connect(probe["container"], cam["address"], 554) == "open"
     finally:
