@@ -31,7 +31,7 @@ LINT_TARGETS  :=
 BENCH_TARGETS :=
 include $(sort $(wildcard mk/*.mk))
 
-test: setup $(TEST_TARGETS) ## run every test (CI runs exactly this)
+test: setup lint $(TEST_TARGETS) ## lint, then every test (CI runs exactly this)
 
 lint: setup $(LINT_TARGETS) ## ruff, yamllint, ansible-lint (profile production)
 

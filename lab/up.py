@@ -117,6 +117,10 @@ def up_host(host: topology.LabHost, key: Path) -> str:
         options = list(d.SYSTEMD_OPTIONS)
         if host.kind == "gateway":
             options += ["--sysctl", "net.ipv4.ip_forward=1"]
+        if host.kind == "detector_host":
+            # The nested engine runs the detectors' healthcheck by exec'ing into
+            # non-root containers, which needs ptrace inside this container.
+            options += ["--cap-add", "SYS_PTRACE"]
         if host.storage_path:
             volume = f"{host.container}-storage"
             d.ensure_volume(

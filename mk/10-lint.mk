@@ -3,8 +3,8 @@
 LINT_TARGETS += lint-python lint-yaml lint-ansible
 
 lint-python: setup
-	$(BIN)/ruff check src tests pulumi detector_image plugins
-	$(BIN)/ruff format --check src tests pulumi detector_image plugins
+	$(BIN)/ruff check src tests pulumi detector_image plugins lab playbooks/filter_plugins benchmarks
+	$(BIN)/ruff format --check src tests pulumi detector_image plugins lab playbooks/filter_plugins benchmarks
 
 lint-yaml: setup
 	$(BIN)/yamllint --strict .

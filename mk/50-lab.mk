@@ -31,5 +31,5 @@ test-lab-unit: setup ## the lab's layout and the playbooks' filters (no Docker)
 test-lab: setup ## end to end on the lab (< 12 min on 2 cores)
 	bash scripts/system-deps.sh
 	status=0; $(MAKE) lab && VIGIE_LAB_REQUIRED=1 $(BIN)/pytest -q -s tests/lab -m docker \
-	  || status=$$?; \
+	  && $(MAKE) test-pulumi-lab || status=$$?; \
 	  $(BIN)/python -m lab.down; exit $$status
