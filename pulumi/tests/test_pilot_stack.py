@@ -169,3 +169,17 @@ def test_the_policy_pack_accepts_the_stack(recorded):
     assert found == [
         f"{victim.name} watches {road.site_id}/{road.id}: no detection is declared for this camera"
     ]
+
+
+def test_detector_bridge_is_the_one_the_detector_host_firewall_opens(recorded):
+    """The detector_host role's exported forward rules match the detectors' bridge
+    by name: the stack must give the bridge that exact name, or the host's
+    default-deny firewall drops every RTSP and MQTT flow of the detectors."""
+    defaults = yaml.safe_load(
+        (REPO_ROOT / "roles" / "detector_host" / "defaults" / "main.yml").read_text()
+    )
+    networks = recorded.of_type("docker:index/network:Network")
+    assert networks
+    for network in networks:
+        options = network.inputs.get("options") or {}
+        assert options.get("com.docker.network.bridge.name") == defaults["detector_host__bridge"]

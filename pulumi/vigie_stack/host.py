@@ -19,6 +19,10 @@ import pulumi
 from vigie.fleet import HostPlan, Shard
 
 NETWORK_NAME = "vigie-detectors"
+# The Linux bridge gets the same fixed name, because the detector_host role's
+# firewall rules match it (`detector_host__bridge`); Docker would otherwise
+# name it br-<random id>.
+BRIDGE_OPTIONS = {"com.docker.network.bridge.name": NETWORK_NAME}
 # The detector rewrites its health file continuously; stale for 60 s, or not
 # connected to the broker, means unhealthy (vigie_detector.health).
 HEALTHCHECK = ["CMD", "python3", "-m", "vigie_detector", "healthcheck", "--max-age", "60"]
@@ -58,7 +62,11 @@ class DetectorHost(pulumi.ComponentResource):
         on_host = pulumi.ResourceOptions(parent=self, provider=self.provider)
         self.image = DetectorImage(f"{name}-image", image_name, provider=self.provider, opts=child)
         self.network = docker.Network(
-            f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_host
+            f"{name}-network",
+            name=NETWORK_NAME,
+            driver="bridge",
+            options=BRIDGE_OPTIONS,
+            opts=on_host,
         )
         self.containers = [
             self._shard(shard, limits, configs[shard.index], mqtt_password, on_host)

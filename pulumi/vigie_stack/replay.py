@@ -150,7 +150,11 @@ def replay(mocks: RecordingMocks, targets: dict[str, HostTarget]) -> ReplayRepor
     for res in mocks.of_type(NETWORK):
         client = clients[provider_of(res, providers)]
         if not client.networks.list(names=[res.inputs["name"]]):
-            client.networks.create(res.inputs["name"], driver=res.inputs.get("driver", "bridge"))
+            client.networks.create(
+                res.inputs["name"],
+                driver=res.inputs.get("driver", "bridge"),
+                options=res.inputs.get("options") or None,
+            )
             report.created.append(f"network {res.inputs['name']}")
     for res in mocks.of_type(VOLUME):
         client = clients[provider_of(res, providers)]
