@@ -7,6 +7,8 @@ TEST_TARGETS += test-lab-unit test-lab
 
 lab: setup ## bring the lab up, converge twice (changed=0), print what runs
 	bash scripts/system-deps.sh
+	$(BIN)/vigie validate inventories/pilot
+	$(BIN)/vigie summary inventories/pilot
 	$(BIN)/python -m lab.up
 	$(BIN)/python -m lab.converge
 	$(BIN)/python -m lab.report
