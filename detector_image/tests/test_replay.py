@@ -35,22 +35,14 @@ def clips(footage, tmp_path_factory):
     return out
 
 
+def run_replay(config, videos, out) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "vigie_detector", "replay", "--config", str(config)]
+    cmd += [*map(str, videos), "--events-out", str(out)]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
 def replay(config, videos, out):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vigie_detector",
-            "replay",
-            "--config",
-            str(config),
-            *map(str, videos),
-            "--events-out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    proc = run_replay(config, videos, out)
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in out.read_text().splitlines()]
 
@@ -90,19 +82,5 @@ def test_intrusion_replay(clips, tmp_path):
 def test_unreadable_video_is_a_clean_error(tmp_path):
     bad = tmp_path / "not-a-video.avi"
     bad.write_text("nope")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "vigie_detector",
-            "replay",
-            "--config",
-            str(EXAMPLES / "tamper.yml"),
-            str(bad),
-            "--events-out",
-            str(tmp_path / "x.jsonl"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    proc = run_replay(EXAMPLES / "tamper.yml", [bad], tmp_path / "x.jsonl")
     assert proc.returncode == 2 and "cannot open" in proc.stderr and "Traceback" not in proc.stderr

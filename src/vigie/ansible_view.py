@@ -109,6 +109,14 @@ def _vlan(sp: SitePlan, name: str, address: str, gateway: str | None) -> dict[st
     }
 
 
+def _data_host_vlans(sp: SitePlan, data_address: str, mgmt: str) -> list[dict[str, Any]]:
+    """Recorders and detector hosts: data on the recorders VLAN, Ansible on management."""
+    return [
+        _vlan(sp, "recorders", data_address, sp.gateway("recorders")),
+        _vlan(sp, "management", mgmt, sp.gateway("management")),
+    ]
+
+
 def _flow(src: str, dst: str, proto: str, port: int, why: str) -> dict[str, Any]:
     return {"from": src, "to": dst, "proto": proto, "port": port, "why": why}
 
@@ -280,12 +288,7 @@ def build_view(
                 ["recorders", *groups],
                 {
                     "ansible_host": mgmt,
-                    "vigie_vlans": [
-                        _vlan(
-                            sp, "recorders", sp.recorder_address(rec.id), sp.gateway("recorders")
-                        ),
-                        _vlan(sp, "management", mgmt, sp.gateway("management")),
-                    ],
+                    "vigie_vlans": _data_host_vlans(sp, sp.recorder_address(rec.id), mgmt),
                     "vigie_cameras": recorded.get((site.id, rec.id), []),
                     "vigie_recorder": {
                         "storage_path": rec.storage_path,
@@ -301,12 +304,7 @@ def build_view(
                 ["detector_hosts", *groups],
                 {
                     "ansible_host": mgmt,
-                    "vigie_vlans": [
-                        _vlan(
-                            sp, "recorders", sp.detector_address(det.id), sp.gateway("recorders")
-                        ),
-                        _vlan(sp, "management", mgmt, sp.gateway("management")),
-                    ],
+                    "vigie_vlans": _data_host_vlans(sp, sp.detector_address(det.id), mgmt),
                     "vigie_cameras": analysed.get((site.id, det.id), []),
                 },
             )
