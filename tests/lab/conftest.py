@@ -2,14 +2,13 @@
 
 The end-to-end tests (marked `docker`) run against the lab that `make test-lab`
 brings up; they read `.lab/state.json` (shape in lab/README.md). Without a lab
-they are skipped, unless VIGIE_LAB_REQUIRED=1 (set by `make test-lab`), where a
-missing lab is a failure.
+they are skipped on a developer's machine; in CI (CI=true) or with
+VIGIE_LAB_REQUIRED=1 (set by `make test-lab`) a missing lab is a failure: every
+end-to-end test runs or the run fails.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -19,16 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-STATE = ROOT / ".lab" / "state.json"
+from lab_helpers import lab_required, read_state  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def lab() -> dict:
-    if not STATE.exists():
-        if os.environ.get("VIGIE_LAB_REQUIRED") == "1":
+    state = read_state()
+    if state is None:
+        if lab_required():
             pytest.fail("no lab: .lab/state.json is missing (did `make lab` fail?)")
         pytest.skip("no lab running: `make test-lab` brings one up")
-    return json.loads(STATE.read_text())
+    return state
 
 
 @pytest.fixture(scope="session")

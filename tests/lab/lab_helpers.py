@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 from lab import docker_cli
+
+STATE = Path(__file__).resolve().parents[2] / ".lab" / "state.json"
+
+
+def lab_required() -> bool:
+    """In CI, or when `make test-lab` says so, nothing may be skipped."""
+    return os.environ.get("VIGIE_LAB_REQUIRED") == "1" or os.environ.get("CI") == "true"
+
+
+def read_state() -> dict | None:
+    """.lab/state.json of the running lab (shape in lab/README.md), or None."""
+    return json.loads(STATE.read_text()) if STATE.exists() else None
 
 
 def sh(container: str, script: str, check: bool = True) -> str:
