@@ -24,13 +24,16 @@ def _date(text: str) -> dt.date:
 
 
 def _directory(text: str) -> Path:
+    if not text.strip():  # Path("") is the current directory: never validate that by accident
+        raise argparse.ArgumentTypeError("empty path")
     path = Path(text)
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"not a directory: {text}")
     return path
 
 
-def _print_diagnostics(diags: list[Diagnostic], fmt: str, stream=sys.stdout) -> None:
+def _print_diagnostics(diags: list[Diagnostic], fmt: str, stream=None) -> None:
+    stream = stream or sys.stdout  # looked up at call time (tests redirect it)
     if fmt == "json":
         errors = [d for d in diags if d.severity == "error"]
         json.dump(

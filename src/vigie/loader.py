@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from vigie.errors import Diagnostic, InventoryError
+from vigie.lockfile import LOCK_NAME, read_lock
 from vigie.model import KNOWN_KEYS, Fragment, Inventory
-from vigie.yamlsrc import LDict, LList, Src, YamlProblem, load_plain_yaml_file, load_yaml_file
+from vigie.yamlsrc import LDict, LList, Src, YamlProblem, load_yaml_file
 
 ENTRY_POINT_NAMES = ("vigie.yml", "vigie.yaml")
-LOCK_NAME = "netplan.lock.yml"
 SKIPPED_DIRS = {"group_vars", "host_vars"}
 
 
@@ -210,29 +211,11 @@ def _merge(
 
 def _read_lock(root: Path, base: str) -> tuple[dict, str | None, list[Diagnostic]]:
     path = root / LOCK_NAME
-    if not path.exists():
+    if not os.path.lexists(path):
         return {}, None, []
     shown = _display(path, root, base)
-    try:
-        data = load_plain_yaml_file(path)
-    except YamlProblem as problem:
-        d = problem.diagnostic
-        return {}, shown, [Diagnostic(shown, d.line, d.rule, d.message, d.hint)]
-    if not isinstance(data, dict) or not isinstance(data.get("sites", {}), dict):
-        return (
-            {},
-            shown,
-            [
-                Diagnostic(
-                    shown,
-                    1,
-                    "NET-LOCK",
-                    "the lock file must map `sites` to slots",
-                    "regenerate it with `vigie lock DIR`",
-                )
-            ],
-        )
-    return data, shown, []
+    data, diags = read_lock(path, shown)
+    return data, shown, diags
 
 
 # --- public API -------------------------------------------------------------------------

@@ -9,6 +9,8 @@ the inventory has its own defaults mechanism), duplicate keys are refused
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,6 +25,11 @@ from vigie.errors import Diagnostic
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# The tags an inventory needs; `!!binary`, `!!set`, `!!omap`, `!!python/...` are refused.
+ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
 
 
 class Src(NamedTuple):
@@ -75,7 +82,43 @@ class _Loader(_BaseLoader):
                     "write the value out, or use `defaults` / `camera_defaults`",
                 )
             )
-        return super().construct_object(node, deep)
+        if node.tag not in ALLOWED_TAGS or (
+            node.tag in (MAP_TAG, SEQ_TAG) and not isinstance(node, _COLLECTION[node.tag])
+        ):
+            raise YamlProblem(
+                Diagnostic(
+                    self.path,
+                    node.start_mark.line + 1,
+                    "YAML-VALUE",
+                    f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed here",
+                    "remove the tag",
+                )
+            )
+        try:
+            return super().construct_object(node, deep)
+        except (YamlProblem, yaml.YAMLError, RecursionError):
+            raise
+        except Exception as exc:  # any constructor failure is the input's fault
+            # The scanner accepted the text but the constructor cannot convert it:
+            # `2025-02-30` (a date that does not exist), `!!int abc`, `!!float x`.
+            raise YamlProblem(
+                Diagnostic(
+                    self.path,
+                    node.start_mark.line + 1,
+                    "YAML-VALUE",
+                    f"cannot read {_shown(node)} as {node.tag.rsplit(':', 1)[-1]}: {exc}",
+                    "write a valid value, or quote it to make it text",
+                )
+            ) from None
+
+
+MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_COLLECTION = {MAP_TAG: yaml.MappingNode, SEQ_TAG: yaml.SequenceNode}
+
+
+def _shown(node: yaml.Node) -> str:
+    text = repr(node.value) if isinstance(node, yaml.ScalarNode) else f"this {node.id}"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode):
@@ -166,43 +209,60 @@ def load_yaml_text(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
         raise YamlProblem(
             Diagnostic(path, 1, "YAML-SYNTAX", "the YAML is nested too deeply")
         ) from None
+    except YamlProblem:
+        raise
+    except Exception as exc:  # last guard: input never gets a traceback
+        raise YamlProblem(
+            Diagnostic(path, 1, "YAML-VALUE", f"unreadable value: {type(exc).__name__}: {exc}")
+        ) from None
     finally:
         loader.dispose()
     return data, loader.problems
 
 
-def load_plain_yaml_file(path: Path) -> Any:
-    """Generated files (the lock): no line tracking, libyaml all the way, still safe."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise YamlProblem(Diagnostic(str(path), 1, "YAML-TOO-LARGE", "file too large"))
+def read_text_file(path: Path, shown: str) -> str:
+    """The text of a regular file, refusing without blocking anything else.
+
+    Opened with O_NONBLOCK and checked with fstat on the open descriptor: a
+    directory, a FIFO or a device put where a data or lock file is expected is
+    refused instead of read (a FIFO would block forever, /dev/zero would never end).
+    """
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_BaseLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except IsADirectoryError:
         raise YamlProblem(
-            Diagnostic(str(path), line, "YAML-SYNTAX", str(exc).splitlines()[0])
+            Diagnostic(shown, 1, "YAML-UNREADABLE", "is a directory, not a file", "remove it")
         ) from None
-
-
-def load_yaml_file(path: Path, display: str | None = None) -> tuple[Any, list[Diagnostic]]:
-    shown = display or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+    except OSError as exc:
+        raise YamlProblem(
+            Diagnostic(shown, 1, "YAML-UNREADABLE", exc.strerror or str(exc))
+        ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise YamlProblem(
+            Diagnostic(shown, 1, "YAML-UNREADABLE", f"is {what}", "replace it with a file")
+        )
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_FILE_BYTES:
             raise YamlProblem(
                 Diagnostic(
                     shown,
                     1,
                     "YAML-TOO-LARGE",
-                    f"file is {size} bytes, the limit is {MAX_FILE_BYTES}",
+                    f"file is {info.st_size} bytes, the limit is {MAX_FILE_BYTES}",
                 )
             )
-        text = path.read_text(encoding="utf-8")
+        raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow after fstat
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlProblem(Diagnostic(shown, 1, "YAML-TOO-LARGE", "file grew past the limit"))
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise YamlProblem(Diagnostic(shown, 1, "YAML-SYNTAX", "the file is not UTF-8")) from None
-    except OSError as exc:
-        raise YamlProblem(
-            Diagnostic(shown, 1, "YAML-UNREADABLE", exc.strerror or str(exc))
-        ) from None
-    return load_yaml_text(text, shown)
+
+
+def load_yaml_file(path: Path, display: str | None = None) -> tuple[Any, list[Diagnostic]]:
+    shown = display or str(path)
+    return load_yaml_text(read_text_file(path, shown), shown)
