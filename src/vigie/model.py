@@ -169,6 +169,45 @@ class Transmission(Node):
     mode: Literal["on_event", "permanent"] = "on_event"
 
 
+# Pseudonymous identities (issue 9): `<agency or site id>/<role>-<number>`, the subject of
+# a certificate or a group of the agency's directory; never a person's name.
+Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")]
+
+
+class AlarmSource(Node):
+    """A building's own alarm system (intrusion panel, fire alarm) allowed to post alarms."""
+
+    id: Slug
+    kind: Literal["intrusion_panel", "fire_alarm"]
+    identity: Pseudonym  # its client certificate subject, e.g. hdd-versailles/alarm-01
+    cameras: list[Slug] = Field(default_factory=list)  # empty: every camera of the site
+
+
+class AccessSettings(Node):
+    """How much an agency sees on an event (vigie's choices; docs/access.md)."""
+
+    window_before_min: int = Field(default=5, ge=0)
+    window_after_min: int = Field(default=15, ge=1)
+    live_view_min: int = Field(default=15, ge=0)
+    token_lifetime_s: int = Field(default=300, ge=10)
+    extension_min: int = Field(default=15, ge=0)  # one extension, with a written reason
+    break_glass_min: int = Field(default=15, ge=1)
+    export_approval: Literal["four_eyes"] = "four_eyes"
+    journal_retention_days: int = Field(default=1095, ge=1)
+
+
+# A site overrides any setting but the journal's retention (one journal per département).
+AccessOverride = create_model(
+    "AccessOverride",
+    __base__=Node,
+    **{
+        name: (info.annotation | None, None)
+        for name, info in AccessSettings.model_fields.items()
+        if name != "journal_retention_days"
+    },
+)
+
+
 class Site(Node):
     id: Slug
     name: Text
@@ -185,6 +224,8 @@ class Site(Node):
     recorders: list[Recorder] = Field(default_factory=list)
     detector_hosts: list[DetectorHost] = Field(default_factory=list)
     transmissions: list[Transmission] = Field(default_factory=list)
+    alarm_sources: list[AlarmSource] = Field(default_factory=list)
+    access: AccessOverride | None = None  # type: ignore[valid-type]
     cameras: list[Camera] = Field(default_factory=list)
 
     @property
@@ -223,6 +264,7 @@ class Departement(Node):
     ntp_servers: list[Text] = Field(min_length=1)
     admins: list[Admin] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
+    access: AccessSettings = Field(default_factory=AccessSettings)
 
 
 class PointOfPresence(Node):
@@ -245,6 +287,9 @@ class Agency(Node):
     kind: Literal[AGENCY_KINDS]  # type: ignore[valid-type]
     commune: Insee | None = None
     epci: Siren | None = None
+    operators: list[Pseudonym] = Field(default_factory=list)
+    supervisors: list[Pseudonym] = Field(default_factory=list)  # approve exports, break-glass
+    dpo: str | None = None  # a functional mailbox of the DPO office, never a person's name
 
 
 class Authorisation(Node):
@@ -255,6 +300,8 @@ class Authorisation(Node):
     issued: Date
     expires: Date
     retention_days: Int = Field(ge=1)
+    # Who approves judicial requisitions for the holder (pseudonymous, issue 9).
+    requisition_approver: Pseudonym | None = None
 
 
 class Fragment(Node):
@@ -309,6 +356,8 @@ KNOWN_KEYS = frozenset(
         Recorder,
         DetectorHost,
         Transmission,
+        AlarmSource,
+        AccessSettings,
         Camera,
         Detection,
     )

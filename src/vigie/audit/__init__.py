@@ -1,0 +1,8 @@
+"""The audit journal nobody can rewrite (issue 9).
+
+- `vigie.audit.merkle`: RFC 6962/9162 tree hashing, inclusion and consistency proofs.
+- `vigie.audit.note`: C2SP signed notes: `tlog-checkpoint` (Ed25519) and `tlog-cosignature`.
+- `vigie.audit.journal.Journal`: append entries, sign checkpoints, prove.
+- `vigie.audit.witness.Witness`: cosigns a checkpoint only after checking consistency.
+- `vigie.audit.verify`: what `vigie audit verify` runs.
+"""

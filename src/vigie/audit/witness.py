@@ -1,0 +1,54 @@
+"""A witness held by another authority (the DPO): it cosigns a checkpoint only after
+checking the log's signature and a consistency proof from the last one it cosigned.
+
+Its state (the last size and root it vouched for) lives in its own file, on its own
+host: the log cannot make it forget what it already cosigned.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+from .merkle import verify_consistency
+from .note import NoteError, SignedNote, Signer, Verifier
+
+
+class WitnessRefused(Exception):
+    pass
+
+
+class Witness:
+    def __init__(self, signer: Signer, log: Verifier, state: str | Path, *, clock=time.time):
+        self.signer, self.log, self.state, self._clock = signer, log, Path(state), clock
+
+    def last(self) -> tuple[int, bytes]:
+        if not self.state.exists():
+            return 0, b""
+        data = json.loads(self.state.read_text(encoding="utf-8"))
+        return data["size"], base64.b64decode(data["root"])
+
+    def cosign(self, note_text: str, proof: list[bytes]) -> str:
+        """Return the note with this witness's cosignature, or raise WitnessRefused."""
+        try:
+            note = SignedNote.parse(note_text)
+            cp = note.checkpoint()
+        except NoteError as exc:
+            raise WitnessRefused(f"not a checkpoint: {exc}") from None
+        if note.verify(self.log) is None:
+            raise WitnessRefused("checkpoint not signed by the journal's key")
+        old_size, old_root = self.last()
+        if cp.size < old_size:
+            raise WitnessRefused(f"checkpoint {cp.size} is older than {old_size} already cosigned")
+        if old_size and not verify_consistency(old_size, cp.size, old_root, cp.root, proof):
+            raise WitnessRefused(
+                f"checkpoint {cp.size} is not consistent with {old_size} cosigned before"
+            )
+        note.cosign(self.signer, int(self._clock()))
+        self.state.write_text(
+            json.dumps({"size": cp.size, "root": base64.b64encode(cp.root).decode()}),
+            encoding="utf-8",
+        )
+        return note.text()
