@@ -8,7 +8,10 @@ short_description: hosts, groups and variables of the vigie video-protection inv
 description:
   - Loads and checks the declarative vigie inventory (sites, fibre, cameras, agencies,
     authorisations) with the C(vigie) Python package, then adds recorders, detector hosts,
-    gateways and cameras with their groups and C(vigie_*) variables (docs/CONTRACT.md).
+    and gateways with their groups and role inputs, serialised from the desired state
+    C(vigie.desired.DesiredState) (docs/CONTRACT.md). Cameras are not hosts (no play manages
+    them); their data is in the inputs of the hosts that record or analyse them.
+  - The Pulumi program reads the same file through the same options parser (C(vigie.options)).
   - "An invalid inventory fails with the validator's C(path:line: RULE-ID: message) lines."
   - The configuration file must be named C(vigie.yml) or C(vigie.yaml).
   - Strings that could hold template syntax (any C({) or C(#)) stay untrusted, so a template
@@ -34,19 +37,25 @@ options:
   max_cameras_per_site:
     description: Keep only the first N cameras of each site (a lab simulates a few cameras).
     type: int
+  cameras_per_core:
+    description:
+      - Cameras one detector container analyses, instead of the département's
+        C(detection_capacity.cameras_per_core) (the lab makes several shards with few cameras).
+    type: int
 """
 
 EXAMPLES = r"""
 # inventories/pilot/vigie.yml: the whole pilot, data files beside this file
 plugin: vigie
-
-# inventories/lab/vigie.yml: two pilot sites, three cameras each, plus a group
+---
+# inventories/lab/vigie.yml: two pilot sites, two cameras each, small shards, plus a group
 plugin: vigie
 path: ../pilot
 sites: [col-rameau-versailles, hdd-versailles]
-max_cameras_per_site: 3
+max_cameras_per_site: 2
+cameras_per_core: 2
 groups:
-  detection_sites: vigie_cameras | default([]) | selectattr('detection') | list | length > 0
+  detection_sites: vigie_detectors | default([]) | length > 0
 keyed_groups:
   - key: vigie_site.kind
     prefix: kind
@@ -115,38 +124,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         try:
-            from vigie.ansible_view import build_view
+            from vigie.ansible_view import to_ansible
+            from vigie.desired import DesiredState
             from vigie.errors import InventoryError
             from vigie.loader import load_inventory
+            from vigie.options import OptionsError, read_options
         except ImportError as exc:
             raise AnsibleParserError(
                 f"the vigie package is not installed ({exc}); run `make setup`"
             ) from exc
 
-        base = os.path.dirname(os.path.abspath(path))
-        # Relative to this file, whatever the current directory (`type: path` would use the latter).
-        data_dir = os.path.normpath(
-            os.path.join(base, os.path.expanduser(self.get_option("path") or "."))
-        )
         try:
-            inv = load_inventory(data_dir)
+            # The same parser as the Pulumi program's: one reading of this file.
+            options = read_options(path)
+        except OptionsError as exc:
+            raise AnsibleParserError(str(exc)) from None
+        try:
+            inv = load_inventory(options.data_dir)
+            for warning in inv.warnings:
+                display.warning(warning.format())
+            state = DesiredState.build(inv, options)
         except InventoryError as exc:
             raise AnsibleParserError(
-                f"vigie inventory {data_dir} is invalid:\n"
+                f"vigie inventory {options.data_dir} is invalid:\n"
                 + "\n".join(d.format() for d in exc.errors)
             ) from None
-        for warning in inv.warnings:
-            display.warning(warning.format())
-
-        sites = self.get_option("sites")
-        unknown = sorted(set(sites or ()) - set(inv.sites))
-        if unknown:
-            raise AnsibleParserError(f"{path}: unknown site id(s) in `sites`: {', '.join(unknown)}")
-        limit = self.get_option("max_cameras_per_site")
-        if limit is not None and limit < 0:
-            raise AnsibleParserError(f"{path}: max_cameras_per_site must be 0 or more")
-        view = build_view(inv, sites=sites, max_cameras_per_site=limit)
-        self._populate(view)
+        self._populate(to_ansible(state))
 
     def _populate(self, view):
         strict = self.get_option("strict")

@@ -7,7 +7,6 @@ plain functions so the tests call them directly with constructed arguments.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -86,13 +85,13 @@ def validate_image_from_repo(args: ResourceValidationArgs, report: ReportViolati
 
 def lawful_checker(inventory_path: str) -> Callable[[str], str | None]:
     """camera key "site/camera" -> None when detection is lawful there, else the reason."""
+    # A data directory or a vigie.yml, read by the same parser as the plugin's and
+    # the program's; the verdict comes from the model's rule, not from the fleet plan.
+    from vigie.loader import load_inventory
+    from vigie.options import read_options
     from vigie.rules import lawful_detection
 
-    # The stack's own loader: a data directory or an inventory-plugin file.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from vigie_stack.inventory import load_stack_inventory
-
-    inventory, _ = load_stack_inventory(Path(inventory_path))
+    inventory = load_inventory(read_options(Path(inventory_path)).data_dir)
     verdicts: dict[str, str | None] = {}
     for cam in inventory.cameras():
         site = inventory.sites[cam.site_id]

@@ -1,61 +1,70 @@
-"""A trimmed (lab) inventory: the stack analyses what the Ansible view gives detector hosts."""
+"""A trimmed (lab) inventory: the stack analyses what the inventory plugin gives detector hosts."""
 
 import pytest
 from pulumi_stack_harness import run_stack
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.detector_config import credential_name
-from vigie_stack.inventory import load_stack_inventory
+from vigie_stack.inventory import load_desired_state
 from vigie_stack.recorder import reveal
 
-from vigie.ansible_view import build_view
-from vigie.loader import load_inventory
+from vigie.ansible_view import to_ansible
 
 PILOT = REPO_ROOT / "inventories" / "pilot"
 SITES = ["col-rameau-versailles", "hdd-versailles"]
+# The lab broker's CA exists only while the lab is up; any CA does under mocks.
+MQTT = {"host": "10.78.255.250", "port": 8883, "username": "vigie-lab",
+        "ca_file": "inventories/pilot/pki/mqtt-ca.crt"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def plugin_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("lab") / "vigie.yml"
-    path.write_text(f"plugin: vigie\npath: {PILOT}\nsites: {SITES}\nmax_cameras_per_site: 3\n")
+    path.write_text(
+        f"plugin: vigie\npath: {PILOT}\nsites: {SITES}\nmax_cameras_per_site: 3\n"
+        "cameras_per_core: 2\n"
+    )
     return path
 
 
-def test_trimming_matches_the_inventory_plugin_view(plugin_file):
-    inventory, network = load_stack_inventory(plugin_file.parent)
-    assert sorted(inventory.sites) == SITES
-    view = build_view(load_inventory(PILOT), sites=SITES, max_cameras_per_site=3)
-    for site in inventory.sites.values():
-        for host in site.detector_hosts:
-            name = f"{site.id}-det{host.id}"
-            expected = {(c["id"], c["address"]) for c in view.hosts[name]["vigie_cameras"]}
-            ours = {
-                (c.host_name, network.sites[c.site_id].camera_address(c.id))
-                for c in site.cameras
-                if c.detection is not None
-            }
-            assert ours == expected, name
+def test_the_committed_lab_entry_point_is_read_by_the_stack():
+    state = load_desired_state(REPO_ROOT / "inventories" / "lab")
+    assert sorted({h.site for h in state.hosts.values()}) == [
+        "col-rameau-versailles",
+        "hdd-versailles",
+    ]
+    assert state.fleet.cameras_per_core == 2
 
 
-def test_lab_stack_declares_containers_for_the_trimmed_cameras_only(plugin_file):
-    inventory, _ = load_stack_inventory(plugin_file.parent)
-    names = {credential_name(c, inventory.sites[c.site_id]) for c in inventory.cameras()}
+def test_lab_stack_declares_the_plugin_view_containers(plugin_file):
+    state = load_desired_state(plugin_file)
+    view = to_ansible(state)
+    names = {
+        credential_name(c, state.inventory.sites[c.site_id]) for c in state.inventory.cameras()
+    }
     recorded = run_stack(
         "lab",
         {n: {"username": "u", "password": "p"} for n in names},
         inventory=str(plugin_file.parent),
+        mqtt=MQTT,
     )
-    watched = sorted(
-        cam
-        for r in recorded.of_type("docker:index/container:Container")
-        if r.inputs.get("start", True)
-        for item in reveal(r.inputs["labels"])
-        if item["label"] == "vigie.cameras"
-        for cam in item["value"].split(",")
-    )
+    declared: dict[str, list[str]] = {}
+    for r in recorded.of_type("docker:index/container:Container"):
+        if not r.inputs.get("start", True):
+            continue
+        labels = {i["label"]: i["value"] for i in reveal(r.inputs["labels"])}
+        declared.setdefault(labels["vigie.host"], []).extend(labels["vigie.cameras"].split(","))
+    # What Ansible gives each detector host is exactly what the stack runs there.
+    given = {
+        host: [cam for d in hv["vigie_detectors"] for cam in d["cameras"]]
+        for host, hv in view.hosts.items()
+        if hv.get("vigie_detectors")
+    }
+    assert {h: sorted(c) for h, c in declared.items()} == {h: sorted(c) for h, c in given.items()}
     expected = sorted(
-        f"{c.site_id}/{c.id}"
-        for c in inventory.cameras()
+        f"{s.id}/{c.id}"
+        for s in state.inventory.sites.values()
+        if s.id in SITES
+        for c in s.cameras[:3]
         if c.detection and not c.films_public_road
     )
-    assert watched == expected and len(expected) <= 3 * len(SITES)
+    assert sorted(c for cams in declared.values() for c in cams) == expected

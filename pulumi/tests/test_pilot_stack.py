@@ -1,4 +1,7 @@
-"""The pilot stack's resource graph, under Pulumi mocks, against the pilot inventory."""
+"""The committed pilot stack (Pulumi.pilot.yaml, as written) under Pulumi mocks.
+
+Only the secrets are the tests' own (the real ones need the stack passphrase).
+"""
 
 import math
 
@@ -16,12 +19,16 @@ from vigie.loader import load_inventory
 
 INVENTORY = REPO_ROOT / "inventories" / "pilot"
 CONTAINER = "docker:index/container:Container"
-CAMERAS_PER_CORE = 2  # small, so that the pilot's sites need several shards
 
 
 @pytest.fixture(scope="module")
 def inventory():
     return load_inventory(INVENTORY)
+
+
+@pytest.fixture(scope="module")
+def cameras_per_core(inventory):
+    return inventory.departement.detection_capacity.cameras_per_core
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +39,7 @@ def credentials(inventory):
 
 @pytest.fixture(scope="module")
 def recorded(credentials):
-    return run_stack("pilot", credentials, camerasPerCore=CAMERAS_PER_CORE, defaultCores=4)
+    return run_stack("pilot", credentials)
 
 
 def detectors(recorded):
@@ -69,27 +76,27 @@ def test_no_camera_filming_the_public_road_is_analysed(recorded, inventory):
         assert not road & set(watched(r)), r.name
 
 
-def test_shards_respect_capacity_and_count(recorded, inventory):
+def test_shards_respect_capacity_and_count(recorded, inventory, cameras_per_core):
     per_host: dict[str, int] = {}
     for r in detectors(recorded):
-        assert 1 <= len(watched(r)) <= CAMERAS_PER_CORE
+        assert 1 <= len(watched(r)) <= cameras_per_core
         host = labels(r)["vigie.host"]
         per_host[host] = per_host.get(host, 0) + len(watched(r))
     hosts = {f"{s.id}-det{h.id}" for s in inventory.sites.values() for h in s.detector_hosts}
     assert set(per_host) <= hosts
     # Whole sites are kept together, so at most one shard more than the minimum per site.
-    minimum = sum(math.ceil(n / CAMERAS_PER_CORE) for n in per_host.values())
+    minimum = sum(math.ceil(n / cameras_per_core) for n in per_host.values())
     assert minimum <= len(detectors(recorded)) <= minimum + len(inventory.sites)
 
 
-def test_a_site_with_few_cameras_is_not_split(recorded):
+def test_a_site_with_few_cameras_is_not_split(recorded, cameras_per_core):
     shards_of_site: dict[str, set[str]] = {}
     for r in detectors(recorded):
         for cam in watched(r):
             shards_of_site.setdefault(cam.split("/")[0], set()).add(r.name)
     for site, shards in shards_of_site.items():
         count = sum(len(watched(r)) for r in detectors(recorded) if r.name in shards)
-        assert len(shards) <= math.ceil(count / CAMERAS_PER_CORE) + 1, site
+        assert len(shards) <= math.ceil(count / cameras_per_core) + 1, site
 
 
 def test_every_container_is_hardened_and_unprivileged(recorded):

@@ -82,14 +82,15 @@ def test_image_is_built_from_the_repository_and_not_pushed(recorded):
 
 
 def test_camera_credentials_go_into_the_url_escaped():
-    from vigie_stack.detector_config import CameraSource, camera_entry
+    from vigie_stack.detector_config import camera_entry
 
-    cam = CameraSource("c1", "a", "rtsp://10.0.0.20:554/stream1", "cred-a", {}, [], None)
+    cam = {"id": "c1", "site": "a", "url": "rtsp://10.0.0.20:554/stream1", "credential": "cred-a"}
     entry = camera_entry(cam, {"cred-a": {"username": "u", "password": "p@ss:w/rd"}})
     assert entry["url"] == "rtsp://u:p%40ss%3Aw%2Frd@10.0.0.20:554/stream1"
+    assert "credential" not in entry  # the detector's schema has no such key
     with pytest.raises(ValueError, match="cred-a"):
         camera_entry(cam, {})
-    anonymous = CameraSource("c2", "a", "rtsp://10.0.0.21:554/s", None, {}, [], None)
+    anonymous = {"id": "c2", "site": "a", "url": "rtsp://10.0.0.21:554/s", "credential": None}
     assert camera_entry(anonymous, {})["url"] == "rtsp://10.0.0.21:554/s"
 
 

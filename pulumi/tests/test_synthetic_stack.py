@@ -14,7 +14,7 @@ from vigie.loader import load_inventory
 
 CONTAINER = "docker:index/container:Container"
 CAMERAS_PER_CORE = 4
-CORES = 4  # up to 16 cameras per host: the busiest synthetic site has 13
+CORES = 4  # the model's default per detector host: the busiest synthetic site has 13
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,14 @@ def departement(tmp_path_factory):
         [str(vigie), "generate", str(out), "--cameras", "4000", "--seed", "78"], check=True
     )
     return out
+
+
+def entry_point(departement: Path, cameras_per_core: int) -> str:
+    """A vigie.yml over the generated data, as the lab's trims the pilot."""
+    path = departement.parent / f"vigie-{cameras_per_core}" / "vigie.yml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"plugin: vigie\npath: {departement}\ncameras_per_core: {cameras_per_core}\n")
+    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +47,7 @@ def recorded(departement, inventory):
     return run_stack(
         "production",
         creds,
-        inventory=str(departement),
-        camerasPerCore=CAMERAS_PER_CORE,
-        defaultCores=CORES,
+        inventory=entry_point(departement, CAMERAS_PER_CORE),
     )
 
 
@@ -75,6 +81,6 @@ def test_the_whole_departement_is_covered_lawfully(recorded, inventory):
 
 def test_overflow_stops_the_program_with_the_rule_and_no_traceback(departement, inventory):
     with pytest.raises(pulumi.RunError) as err:
-        run_stack("production", {}, inventory=str(departement), camerasPerCore=1, defaultCores=1)
+        run_stack("production", {}, inventory=entry_point(departement, 1))
     lines = str(err.value).splitlines()
     assert lines and all(": FLEET-CAPACITY: site " in line for line in lines)

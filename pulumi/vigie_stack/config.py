@@ -18,11 +18,18 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class MqttSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     host: str
-    port: int = Field(1883, ge=1, le=65535)
+    # TLS (8883) with the broker's CA everywhere (ANSSI: flows authenticated and
+    # encrypted); the site firewalls let nothing else through to the broker.
+    port: int = Field(8883, ge=1, le=65535)
     username: str
     topic_prefix: str = "vigie"
-    # CA certificate (a file on the deploying machine) when the broker speaks TLS.
-    ca_file: Path | None = None
+    # CA certificate of the broker (a file on the deploying machine, relative
+    # paths from the repository root).
+    ca_file: Path
+
+    @property
+    def ca_path(self) -> Path:
+        return self.ca_file if self.ca_file.is_absolute() else REPO_ROOT / self.ca_file
 
 
 class ContainerLimits(BaseModel):
@@ -36,12 +43,12 @@ class StackSettings(BaseModel):
     """Everything the program needs besides the inventory and the secrets."""
 
     model_config = ConfigDict(extra="forbid")
+    # A data directory or a `vigie.yml` (read by vigie.options, as the plugin
+    # does): the fleet's sizing (cores, cameras per core) is in the inventory.
     inventory: Path
-    cameras_per_core: int = Field(ge=1)
-    default_cores: int = Field(2, ge=1)
-    cores: dict[str, int] = Field(default_factory=dict)  # per detector host, else default
     # Docker endpoint of a detector host: "{name}" and "{address}" are filled in.
-    docker_host_template: str = "ssh://root@{name}"
+    # A non-root deploy account in the `docker` group (detector_host role).
+    docker_host_template: str = "ssh://vigie-deploy@{address}"
     docker_hosts: dict[str, str] = Field(default_factory=dict)
     ssh_opts: list[str] = Field(default_factory=list)
     image_name: str = "vigie/detector:latest"
@@ -52,9 +59,6 @@ class StackSettings(BaseModel):
         if name in self.docker_hosts:
             return self.docker_hosts[name]
         return self.docker_host_template.format(name=name, address=address or name)
-
-    def cores_of(self, host_name: str) -> int:
-        return self.cores.get(host_name, self.default_cores)
 
     @property
     def inventory_path(self) -> Path:
@@ -68,14 +72,23 @@ class StackConfig(BaseModel):
     camera_credentials: pulumi.Output  # {credential: {username, password}}, secret
 
 
+# Moved to the inventory (one answer for the plugin and the stack).
+MOVED = {
+    "camerasPerCore": "departement.detection_capacity.cameras_per_core (or the "
+    "vigie.yml option cameras_per_core)",
+    "defaultCores": "detector_hosts[].cores",
+    "cores": "detector_hosts[].cores",
+}
+
+
 def read_config() -> StackConfig:
     cfg = pulumi.Config("vigie")
+    for key, where in MOVED.items():
+        if cfg.get(key) is not None:
+            raise pulumi.RunError(f"vigie:{key}: STACK-MOVED: set {where} in the inventory")
     settings = StackSettings(
         inventory=cfg.require("inventory"),
-        cameras_per_core=cfg.require_int("camerasPerCore"),
-        default_cores=cfg.get_int("defaultCores") or 2,
-        cores=cfg.get_object("cores") or {},
-        docker_host_template=cfg.get("dockerHostTemplate") or "ssh://root@{name}",
+        docker_host_template=cfg.get("dockerHostTemplate") or "ssh://vigie-deploy@{address}",
         docker_hosts=cfg.get_object("dockerHosts") or {},
         ssh_opts=cfg.get_object("sshOpts") or [],
         image_name=cfg.get("imageName") or "vigie/detector:latest",

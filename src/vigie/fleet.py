@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigie.names import detector_host_name
+
 RULE_CAPACITY = "FLEET-CAPACITY"
 RULE_NO_HOST = "FLEET-NO-DETECTOR-HOST"
 
@@ -206,11 +208,6 @@ def plan_shards(
         HostPlan(host=h, shards=_pack_host(h, placed[h.name], cameras_per_core)) for h in host_list
     )
     return FleetPlan(cameras_per_core=cameras_per_core, hosts=plans)
-
-
-def detector_host_name(site_id: str, number: int) -> str:
-    """Host name of detector host ``number`` of a site (docs/CONTRACT.md)."""
-    return f"{site_id}-det{number}"
 
 
 def plan_fleet(

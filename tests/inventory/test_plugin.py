@@ -26,7 +26,31 @@ MANAGED_VARS = {
     "vigie_admins",
     "vigie_vlans",
     "vigie_site_prefixes",
+    "network__vlans",
+    "base__ntp_servers",
+    "base__admins",
+    "base__admin_prefixes",
+    "monitoring__admin_prefixes",
 }
+RECORDER_VARS = {
+    "vigie_cameras",
+    "vigie_recorder",
+    "network__routes",
+    "recorder__cameras",
+    "recorder__camera_prefixes",
+    "recorder__storage_path",
+    "recorder__purge_threshold_percent",
+    "monitoring__recordings_path",
+}
+DETECTOR_HOST_VARS = {
+    "vigie_cameras",
+    "vigie_detectors",
+    "network__routes",
+    "detector_host__camera_prefixes",
+    "detector_host__mqtt_prefixes",
+    "detector_host__mqtt_port",
+}
+GATEWAY_VARS = {"vigie_policy", "vigie_firewall_forward_rules"}
 
 
 def run_inventory(source: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -78,7 +102,6 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
         "recorders",
         "detector_hosts",
         "gateways",
-        "cameras",
         "force_police",
         "force_gendarmerie",
         "site_col_rameau_versailles",
@@ -90,19 +113,22 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
     assert "col-rameau-versailles-rec1" in groups["recorders"]
     assert "col-rameau-versailles-det1" in groups["detector_hosts"]
     assert "col-rameau-versailles-gw" in groups["gateways"]
-    assert "col-rameau-versailles-portail" in groups["cameras"]
+    # Cameras are not hosts: no play manages them (their data is in the recorders' inputs).
+    assert "cameras" not in groups and not any("portail" in h for h in hostvars)
     assert "col-houdan-gw" in groups["force_gendarmerie"]
     for host in groups["recorders"]:
-        assert set(hostvars[host]) == MANAGED_VARS | {"vigie_cameras", "vigie_recorder"}
+        assert set(hostvars[host]) == MANAGED_VARS | RECORDER_VARS
+        assert hostvars[host]["recorder__cameras"], host
     for host in groups["detector_hosts"]:
-        assert set(hostvars[host]) == MANAGED_VARS | {"vigie_cameras"}
+        assert set(hostvars[host]) == MANAGED_VARS | DETECTOR_HOST_VARS
     for host in groups["gateways"]:
-        assert set(hostvars[host]) == MANAGED_VARS | {"vigie_policy"}
+        assert set(hostvars[host]) == MANAGED_VARS | GATEWAY_VARS
     rec = hostvars["col-rameau-versailles-rec1"]
     assert rec["ansible_host"] == next(
         v["address"] for v in rec["vigie_vlans"] if v["name"] == "management"
     )
-    cam = rec["vigie_cameras"][0]
+    cam = rec["recorder__cameras"][0]
+    # docs/CONTRACT.md and INTERFACES.md: what the recorder role takes.
     assert set(cam) == {
         "id",
         "address",
@@ -112,18 +138,28 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
         "fps",
         "resolution",
         "films_public_road",
-        "detection",
         "privacy_masks",
         "credential",
+        "recording",
     }
+    assert set(cam["recording"]) == {"mode", "opening_hours", "timezone", "closures"}
     assert "@" not in cam["rtsp_url"] and cam["credential"].startswith("vault_")
+    cour = next(c for c in rec["recorder__cameras"] if c["id"].endswith("-cour"))
+    assert cour["recording"]["mode"] == "outside_opening_hours"
+    assert cour["recording"]["opening_hours"] == "Mo-Fr 07:30-18:30"
+    parvis = next(c for c in rec["recorder__cameras"] if c["id"].endswith("-parvis"))
+    assert len(parvis["privacy_masks"]) == 2
     det = hostvars["col-rameau-versailles-det1"]
     assert det["vigie_cameras"] and all(
         c["detection"] and not c["films_public_road"] for c in det["vigie_cameras"]
     )
     # Remote recording: the commune's cameras are on the datacenter recorder.
-    dc_ids = {c["id"] for c in hostvars["dc-guyancourt-rec1"]["vigie_cameras"]}
+    dc = hostvars["dc-guyancourt-rec1"]
+    dc_ids = {c["id"] for c in dc["recorder__cameras"]}
     assert "mairie-sartrouville-parvis" in dc_ids
+    # ... and the datacenter recorder's own firewall lets it reach them.
+    sartrouville_cameras = hostvars["mairie-sartrouville-gw"]["vigie_site_prefixes"]["cameras"]
+    assert sartrouville_cameras in dc["recorder__camera_prefixes"]
     policy = hostvars["col-rameau-versailles-gw"]["vigie_policy"]
     assert {"from": "recorders", "to": "cameras", "proto": "tcp", "port": 554} in [
         {k: f[k] for k in ("from", "to", "proto", "port")} for f in policy
@@ -176,10 +212,12 @@ def test_lab_options_path_sites_and_max_cameras(tmp_path: Path):
         "col-rameau-versailles-gw",
         "col-rameau-versailles-rec1",
         "col-rameau-versailles-det1",
+    }
+    cams = data["_meta"]["hostvars"]["col-rameau-versailles-rec1"]["recorder__cameras"]
+    assert [strip_unsafe(c["id"]) for c in cams] == [
         "col-rameau-versailles-portail",
         "col-rameau-versailles-hall",
-    }
-    assert len(data["_meta"]["hostvars"]["col-rameau-versailles-rec1"]["vigie_cameras"]) == 2
+    ]
 
 
 def test_constructable_compose_groups_keyed_groups(tmp_path: Path):

@@ -1,0 +1,32 @@
+"""Host names of the platform, built in this one place (docs/CONTRACT.md).
+
+Every consumer (inventory plugin, Pulumi program, lab, plan) takes names from
+`vigie.desired.DesiredState`, which takes them from here.
+"""
+
+from __future__ import annotations
+
+
+def gateway_name(site_id: str) -> str:
+    return f"{site_id}-gw"
+
+
+def recorder_name(site_id: str, number: int) -> str:
+    return f"{site_id}-rec{number}"
+
+
+def detector_host_name(site_id: str, number: int) -> str:
+    return f"{site_id}-det{number}"
+
+
+def camera_name(site_id: str, camera_id: str) -> str:
+    return f"{site_id}-{camera_id}"
+
+
+def site_group(site_id: str) -> str:
+    return "site_" + site_id.replace("-", "_")
+
+
+def default_credential(site_id: str) -> str:
+    """Vault variable of a site's camera login when the inventory names none."""
+    return "vault_camera_" + site_id.replace("-", "_")
