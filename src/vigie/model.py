@@ -17,6 +17,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    Strict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
     StringConstraints,
     create_model,
     field_validator,
@@ -35,8 +39,16 @@ def _int_to_str(value: Any) -> Any:
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")]
 Insee = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")]
 Siren = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d{9}$")]
-RefId = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(min_length=1, max_length=80)]
-Relative = Annotated[float, Field(ge=0.0, le=1.0)]
+# Strict scalars (issue 12): YAML `yes` is a boolean, not a number of days, and
+# "12" or " " is text, not a number or a reference. Every field uses these.
+Int = StrictInt
+Date = Annotated[dt.date, Strict()]  # a YAML date, not a number of seconds
+Bool = StrictBool
+Text = Annotated[str, StringConstraints(pattern=r"\S")]  # not empty, not blank
+RefId = Annotated[
+    str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"\S", min_length=1, max_length=80)
+]
+Relative = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
 Point = tuple[Relative, Relative]
 Polygon = Annotated[list[Point], Field(min_length=3)]
 Resolution = Annotated[str, StringConstraints(pattern=r"^\d{2,5}x\d{2,5}$")]
@@ -66,7 +78,7 @@ class Node(BaseModel):
 
 
 class Detection(Node):
-    classes: list[str] = Field(min_length=1)
+    classes: list[Text] = Field(min_length=1)
     zones: dict[str, Polygon] = Field(default_factory=dict)
     # Lawful detection on collège grounds and departmental buildings runs outside
     # opening hours (BRIEF.md: the supervision centre's current practice).
@@ -121,26 +133,26 @@ class Closure(Node):
 
 class Camera(Node):
     id: Slug
-    model: str
+    model: Text
     resolution: Resolution
-    fps: int = Field(ge=1, le=60)
-    bitrate_kbps: int = Field(ge=64, le=50_000)
+    fps: Int = Field(ge=1, le=60)
+    bitrate_kbps: Int = Field(ge=64, le=50_000)
     codec: Literal["h264", "h265"] = "h264"
-    retention_days: int = Field(ge=1)
-    purposes: list[str]
-    films_public_road: bool
-    sees_homes: bool = False
+    retention_days: Int = Field(ge=1)
+    purposes: list[Text]
+    films_public_road: Bool
+    sees_homes: Bool = False
     field_of_view: Literal["wide", "narrow"] = "wide"
-    fast_movement: bool = False
-    area: str | None = None
+    fast_movement: Bool = False
+    area: Text | None = None
     recording: Literal["always", "outside_opening_hours"] = "always"
     privacy_masks: list[Polygon] = Field(default_factory=list)
     detection: Detection | None = None
     analysis_stream: AnalysisStream | None = None
-    recorder: int = Field(default=1, ge=1)
-    detector_host: int | None = Field(default=None, ge=1)
-    rtsp_path: str = "/stream1"
-    credential: str | None = None
+    recorder: Int = Field(default=1, ge=1)
+    detector_host: Int | None = Field(default=None, ge=1)
+    rtsp_path: Text = "/stream1"
+    credential: Text | None = None
     _site_id: str = PrivateAttr(default="")
 
     @field_validator("area")
@@ -186,42 +198,83 @@ CameraDefaults = create_model(
 
 
 class Recorder(Node):
-    id: int = Field(ge=1, le=39)
-    disk_gb: int = Field(ge=1)
-    storage_path: str = "/srv/vigie/recordings"
-    purge_threshold_percent: int = Field(default=90, ge=50, le=99)
+    id: Int = Field(ge=1, le=39)
+    disk_gb: Int = Field(ge=1)
+    storage_path: Text = "/srv/vigie/recordings"
+    purge_threshold_percent: Int = Field(default=90, ge=50, le=99)
 
 
 class DetectorHost(Node):
     # Cores given to detector containers (one container per core).
     cores: int = Field(default=4, ge=1, le=256)
-    id: int = Field(ge=1, le=39)
+    id: Int = Field(ge=1, le=39)
 
 
 class Transmission(Node):
     """A "déport" of images to an agency (CSI L252-3)."""
 
     agency: Slug
-    decision: str | None = None
+    decision: RefId | None = None
     mode: Literal["on_event", "permanent"] = "on_event"
+
+
+# Pseudonymous identities (issue 9): `<agency or site id>/<role>-<number>`, the subject of
+# a certificate or a group of the agency's directory; never a person's name.
+Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")]
+
+
+class AlarmSource(Node):
+    """A building's own alarm system (intrusion panel, fire alarm) allowed to post alarms."""
+
+    id: Slug
+    kind: Literal["intrusion_panel", "fire_alarm"]
+    identity: Pseudonym  # its client certificate subject, e.g. hdd-versailles/alarm-01
+    cameras: list[Slug] = Field(default_factory=list)  # empty: every camera of the site
+
+
+class AccessSettings(Node):
+    """How much an agency sees on an event (vigie's choices; docs/access.md)."""
+
+    window_before_min: int = Field(default=5, ge=0)
+    window_after_min: int = Field(default=15, ge=1)
+    live_view_min: int = Field(default=15, ge=0)
+    token_lifetime_s: int = Field(default=300, ge=10)
+    extension_min: int = Field(default=15, ge=0)  # one extension, with a written reason
+    break_glass_min: int = Field(default=15, ge=1)
+    export_approval: Literal["four_eyes"] = "four_eyes"
+    journal_retention_days: int = Field(default=1095, ge=1)
+
+
+# A site overrides any setting but the journal's retention (one journal per département).
+AccessOverride = create_model(
+    "AccessOverride",
+    __base__=Node,
+    **{
+        name: (info.annotation | None, None)
+        for name, info in AccessSettings.model_fields.items()
+        if name != "journal_retention_days"
+    },
+)
 
 
 class Site(Node):
     id: Slug
-    name: str
+    name: Text
     kind: Literal[SITE_KINDS]  # type: ignore[valid-type]
     insee: Insee
     authorisation: RefId
     uplink: Slug
-    opening_hours: str | None = None
-    timezone: str | None = None
+    opening_hours: Text | None = None
+    timezone: Text | None = None
     recorded_at: Slug | None = None
     analysed_at: Slug | None = None
-    camera_credential: str | None = None
+    camera_credential: Text | None = None
     camera_defaults: CameraDefaults | None = None  # type: ignore[valid-type]
     recorders: list[Recorder] = Field(default_factory=list)
     detector_hosts: list[DetectorHost] = Field(default_factory=list)
     transmissions: list[Transmission] = Field(default_factory=list)
+    alarm_sources: list[AlarmSource] = Field(default_factory=list)
+    access: AccessOverride | None = None  # type: ignore[valid-type]
     closures: list[Closure] = Field(default_factory=list)
     cameras: list[Camera] = Field(default_factory=list)
 
@@ -263,7 +316,7 @@ class Service(Node):
 
 class Admin(Node):
     name: Slug
-    ssh_keys: list[str] = Field(min_length=1)
+    ssh_keys: list[Text] = Field(min_length=1)
 
 
 class Defaults(Node):
@@ -272,13 +325,14 @@ class Defaults(Node):
 
 class Departement(Node):
     code: Insee | Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
-    name: str
-    supernet: str
-    admin_prefix: str
-    timezone: str = "Europe/Paris"
-    ntp_servers: list[str] = Field(min_length=1)
+    name: Text
+    supernet: Text
+    admin_prefix: Text
+    timezone: Text = "Europe/Paris"
+    ntp_servers: list[Text] = Field(min_length=1)
     admins: list[Admin] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
+    access: AccessSettings = Field(default_factory=AccessSettings)
     camera_models: list[CameraModel] = Field(default_factory=list)
     closures: list[Closure] = Field(default_factory=list)
     detection_capacity: DetectionCapacity = Field(default_factory=DetectionCapacity)
@@ -290,7 +344,7 @@ class Departement(Node):
 
 class PointOfPresence(Node):
     id: Slug
-    name: str
+    name: Text
     insee: Insee
     kind: Literal["datacenter", "pop"] = "pop"
 
@@ -298,26 +352,31 @@ class PointOfPresence(Node):
 class Segment(Node):
     id: Slug
     ends: tuple[Slug, Slug]
-    capacity_mbps: int = Field(ge=1)
-    length_m: int = Field(ge=1)
+    capacity_mbps: Int = Field(ge=1)
+    length_m: Int = Field(ge=1)
 
 
 class Agency(Node):
     id: Slug
-    name: str
+    name: Text
     kind: Literal[AGENCY_KINDS]  # type: ignore[valid-type]
     commune: Insee | None = None
     epci: Siren | None = None
+    operators: list[Pseudonym] = Field(default_factory=list)
+    supervisors: list[Pseudonym] = Field(default_factory=list)  # approve exports, break-glass
+    dpo: str | None = None  # a functional mailbox of the DPO office, never a person's name
 
 
 class Authorisation(Node):
     """A préfecture authorisation (CSI L252-1, L252-4): 5 years, renewable."""
 
     id: RefId
-    holder: str
-    issued: dt.date
-    expires: dt.date
-    retention_days: int = Field(ge=1)
+    holder: Text
+    issued: Date
+    expires: Date
+    retention_days: Int = Field(ge=1)
+    # Who approves judicial requisitions for the holder (pseudonymous, issue 9).
+    requisition_approver: Pseudonym | None = None
 
 
 class Fragment(Node):
@@ -372,6 +431,8 @@ KNOWN_KEYS = frozenset(
         Recorder,
         DetectorHost,
         Transmission,
+        AlarmSource,
+        AccessSettings,
         Camera,
         Detection,
         AnalysisStream,
@@ -387,15 +448,14 @@ __all__ = [
     "KNOWN_KEYS",
     "Agency",
     "AnalysisStream",
-    "CameraModel",
-    "Closure",
-    "DetectionCapacity",
-    "Service",
     "Authorisation",
     "Camera",
     "CameraDefaults",
+    "CameraModel",
+    "Closure",
     "Departement",
     "Detection",
+    "DetectionCapacity",
     "DetectorHost",
     "Fragment",
     "Inventory",
@@ -404,6 +464,7 @@ __all__ = [
     "PointOfPresence",
     "Recorder",
     "Segment",
+    "Service",
     "Site",
     "Transmission",
 ]
