@@ -103,9 +103,34 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from vigie.plan import plan_change
 
-    text, code = plan_change(args.dir, base=args.base, today=args.today)
+    text, code = plan_change(args.dir, base=args.base, today=args.today, picture=args.picture)
     sys.stdout.write(text)
     return code
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from vigie.review import FORMATS, review
+
+    try:
+        diags, lines = review(args.dir, base=args.base, commune=args.commune, today=args.today)
+    except subprocess.CalledProcessError as exc:
+        print(f"vigie review: git failed: {exc.stderr or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(FORMATS[args.format](diags, lines))
+    errors = [d for d in diags if d.severity == "error"]
+    print(f"{args.dir}: review: {len(errors)} error(s)", file=sys.stderr)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def cmd_commune_new(args: argparse.Namespace) -> int:
+    from vigie.commune import run
+
+    if not args.dir.strip():
+        print("vigie commune new: empty path", file=sys.stderr)
+        return EXIT_USAGE
+    return run(args)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -157,7 +182,21 @@ def parser() -> argparse.ArgumentParser:
     )
     pl = with_dir("plan", "Markdown of what the working tree changes against a git ref")
     pl.add_argument("--base", default="HEAD", help="git ref to compare with (default: HEAD)")
+    pl.add_argument("--picture", type=Path, help="also write the fibre tree as SVG there")
     pl.set_defaults(func=cmd_plan)
+    rv = with_dir("review", "check a pull request against its target branch (issue 12)")
+    rv.add_argument("--base", required=True, help="target branch, e.g. origin/main")
+    rv.add_argument("--commune", help="INSEE code of the commune opening the pull request")
+    rv.add_argument("--format", choices=("text", "github", "gitlab"), default="text")
+    rv.set_defaults(func=cmd_review)
+    cm = sub.add_parser("commune", help="a commune opts in").add_subparsers(
+        dest="commune_command", required=True
+    )
+    from vigie.commune import add_arguments
+
+    new = cm.add_parser("new", help="write communes/<insee>-<slug>.yml, validate, lock")
+    add_arguments(new)
+    new.set_defaults(func=cmd_commune_new)
     g = sub.add_parser("generate", help="write a deterministic synthetic département")
     g.add_argument("outdir")
     g.add_argument("--cameras", type=int, required=True)

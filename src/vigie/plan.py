@@ -1,9 +1,15 @@
 """`vigie plan DIR --base REF`: what a change does, as Markdown for a PR comment.
 
 The inventory at REF is extracted with `git archive` into a temporary folder
-and both versions are loaded; the comparison lists sites and cameras added or
-removed, the new prefixes and VLANs, fibre load and storage before -> after,
-and the legal checklist of every new camera.
+and both versions are loaded. The plan is written for the two people who read
+it: the commune technician (what will my cameras get?) and the département's
+reviewer (what moves, what does it cost, is it lawful?). It lists sites,
+cameras and agencies added, removed or changed (any setting), the addresses
+and VLANs allocated (provisional until merged: another merge may take them
+first), any change to an existing allocation (refused), fibre load and storage
+before -> after, the legal checklist of every new or changed camera with its
+rule ids, each new camera's transmissions, who may see what on an event (from
+`vigie.access` when it is present) and a link to the fibre picture.
 """
 
 from __future__ import annotations
@@ -13,13 +19,15 @@ import io
 import subprocess
 import tarfile
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vigie.errors import Diagnostic
 from vigie.loader import check_inventory
-from vigie.model import Camera, Inventory, Site
-from vigie.netplan import plan_network
-from vigie.rules import lawful_detection
+from vigie.model import Camera, Inventory, Node, Site
+from vigie.netplan import NetworkPlan, plan_network
+from vigie.rules import REGISTRY, lawful_detection
 from vigie.sizing import recorder_needs_gb, segment_loads_kbps
 
 
@@ -27,7 +35,7 @@ def _git(cwd: Path, *args: str) -> bytes:
     return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True).stdout
 
 
-def _extract_base(directory: Path, base: str, into: Path) -> Path | None:
+def extract_base(directory: Path, base: str, into: Path) -> Path | None:
     """The directory as it is at `base`, or None when it does not exist there."""
     _git(directory, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")  # unknown ref: raises
     top = Path(_git(directory, "rev-parse", "--show-toplevel").decode().strip())
@@ -42,48 +50,287 @@ def _extract_base(directory: Path, base: str, into: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
+# --- what changed ----------------------------------------------------------------------
+
+
+def settings(obj: Node, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every setting of an object as plain data (defaults resolved), for comparison."""
+    return obj.model_dump(mode="json", exclude=set(skip))
+
+
+def changed_settings(old: Node, new: Node, *, skip: tuple[str, ...] = ()) -> dict[str, tuple]:
+    a, b = settings(old, skip=skip), settings(new, skip=skip)
+    return {k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+
+
+SITE_CHILDREN = ("cameras",)
+
+
+@dataclass
+class Diff:
+    """Sites, cameras and agencies added, removed or changed between two inventories."""
+
+    sites_added: list[Site] = field(default_factory=list)
+    sites_removed: list[Site] = field(default_factory=list)
+    sites_changed: list[tuple[Site, dict]] = field(default_factory=list)
+    cameras_added: list[tuple[Site, Camera]] = field(default_factory=list)
+    cameras_removed: list[tuple[Site, Camera]] = field(default_factory=list)
+    cameras_changed: list[tuple[Site, Camera, dict]] = field(default_factory=list)
+    agencies_added: list = field(default_factory=list)
+    agencies_removed: list = field(default_factory=list)
+    agencies_changed: list = field(default_factory=list)
+
+
+def diff(before: Inventory | None, after: Inventory) -> Diff:
+    d = Diff()
+    old_sites = before.sites if before else {}
+    for site in after.sites.values():
+        old = old_sites.get(site.id)
+        if old is None:
+            d.sites_added.append(site)
+            d.cameras_added += [(site, c) for c in site.cameras]
+            continue
+        changes = changed_settings(old, site, skip=SITE_CHILDREN)
+        if changes:
+            d.sites_changed.append((site, changes))
+        old_cams = {c.id: c for c in old.cameras}
+        for cam in site.cameras:
+            if cam.id not in old_cams:
+                d.cameras_added.append((site, cam))
+            elif changes := changed_settings(old_cams[cam.id], cam):
+                d.cameras_changed.append((site, cam, changes))
+        new_ids = {c.id for c in site.cameras}
+        d.cameras_removed += [(old, c) for c in old.cameras if c.id not in new_ids]
+    for site in old_sites.values():
+        if site.id not in after.sites:
+            d.sites_removed.append(site)
+            d.cameras_removed += [(site, c) for c in site.cameras]
+    old_agencies = before.agencies if before else {}
+    for agency in after.agencies.values():
+        old = old_agencies.get(agency.id)
+        if old is None:
+            d.agencies_added.append(agency)
+        elif changes := changed_settings(old, agency):
+            d.agencies_changed.append((agency, changes))
+    d.agencies_removed = [a for a in old_agencies.values() if a.id not in after.agencies]
+    return d
+
+
+def allocation_changes(before: Inventory | None, after: Inventory) -> list[tuple[str, str, str]]:
+    """Every allocation of the base that the change moves or reuses (all refused).
+
+    Compared on the lock files (what is committed) and on the plans (what the
+    network gets): a site's slot, a camera's number, a slot given to another
+    site, the département's supernet and admin prefix.
+    """
+    if before is None:
+        return []
+    out: list[tuple[str, str, str]] = []  # (rule, site id, what moved)
+    moved, reused = "OPTIN-ALLOCATION-MOVED", "OPTIN-LOCK-REUSE"
+    for name in ("supernet", "admin_prefix"):
+        old, new = getattr(before.departement, name), getattr(after.departement, name)
+        if old != new:
+            out.append((moved, "", f"département `{name}` {old} → {new}"))
+    old_lock = (before.lock or {}).get("sites") or {}
+    new_lock = (after.lock or {}).get("sites") or {}
+    holder = {e.get("slot"): sid for sid, e in old_lock.items() if isinstance(e, dict)}
+    for sid, entry in new_lock.items():
+        if not isinstance(entry, dict):
+            continue
+        slot, old = entry.get("slot"), old_lock.get(sid)
+        if isinstance(old, dict) and old.get("slot") != slot:
+            out.append((moved, sid, f"site `{sid}`: lock slot {old.get('slot')} → {slot}"))
+        if slot in holder and holder[slot] != sid:
+            out.append((reused, sid, f"site `{sid}`: lock slot {slot} belongs to `{holder[slot]}`"))
+        old_cams = (old or {}).get("cameras") or {} if isinstance(old, dict) else {}
+        new_cams = entry.get("cameras") or {}
+        for cid, number in new_cams.items():
+            if cid in old_cams and old_cams[cid] != number:
+                text = f"camera `{sid}-{cid}`: lock number {old_cams[cid]} → {number}"
+                out.append((moved, sid, text))
+    for sid in old_lock:
+        if sid not in new_lock:
+            out.append(
+                (moved, sid, f"site `{sid}`: removed from the lock (its slot stays reserved)")
+            )
+    old_plan, new_plan = plan_network(before), plan_network(after)
+    for sid, sp in new_plan.sites.items():
+        op = old_plan.sites.get(sid)
+        if op is None or (sid, None) in old_plan.unlocked:
+            continue
+        if op.prefixes != sp.prefixes:
+            text = f"site `{sid}`: prefixes {op.prefixes['cameras']} → {sp.prefixes['cameras']}"
+            out.append((moved, sid, text))
+        for cid, number in sp.camera_numbers.items():
+            known = cid in op.camera_numbers and (sid, cid) not in old_plan.unlocked
+            if known and op.camera_numbers[cid] != number:
+                text = (
+                    f"camera `{sid}-{cid}`: address {op.camera_address(cid)} → "
+                    f"{sp.camera_address(cid)}"
+                )
+                out.append((moved, sid, text))
+    return sorted(set(out))
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
 def _cell(before: float | None, after: float | None, unit: str) -> str:
     b = "-" if before is None else f"{before:,.0f}"
     a = "-" if after is None else f"{after:,.0f}"
     return f"{b} → {a} {unit}"
 
 
-def _checklist(inv: Inventory, site: Site, cam: Camera) -> str:
+def _shown(value: Any) -> str:
+    text = "-" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _changes(changes: dict) -> str:
+    return "; ".join(f"{k}: {_shown(a)} → {_shown(b)}" for k, (a, b) in changes.items())
+
+
+def _camera_lines(cam: Camera) -> set[tuple[str, int]]:
+    srcs = [cam.src_of(), *(cam._key_src or {}).values()]
+    return {(s.path, s.line) for s in srcs}
+
+
+def checklist(inv: Inventory, site: Site, cam: Camera, diags: list[Diagnostic]) -> list[str]:
+    """The legal checklist of one camera: each item with its rule ids, ✗ when broken."""
+    lines = _camera_lines(cam)
+    broken = {d.rule for d in diags if (d.path, d.line) in lines and d.severity == "error"}
     auth = inv.authorisations.get(site.authorisation)
+
+    def item(text: str, *rules: str) -> str:
+        mark = "✗" if broken & set(rules) else "✓"
+        return f"{mark} {text} ({', '.join(rules)})"
+
     items = [
-        f"retention {cam.retention_days} d (authorisation {site.authorisation}: "
-        f"{auth.retention_days if auth else '?'} d, legal max 30)",
-        "films the public road" if cam.films_public_road else "does not film the public road",
+        item(
+            f"retention {cam.retention_days} d ≤ authorisation {site.authorisation} "
+            f"({auth.retention_days if auth else '?'} d) ≤ 30 d",
+            "LEGAL-RETENTION-MAX",
+            "LEGAL-RETENTION-AUTHORISATION",
+            "LEGAL-RETENTION-COLLEGE",
+        ),
+        item("purposes: " + ", ".join(cam.purposes), "LEGAL-PURPOSE", "LEGAL-SDIS-PURPOSE"),
+        item(
+            f"area {cam.area or '-'}, {'films' if cam.films_public_road else 'does not film'} "
+            "the public road",
+            "LEGAL-COLLEGE-LIVING-AREA",
+            "LEGAL-WORKPLACE-AREA",
+        ),
+        item(f"{cam.resolution} at {cam.fps} fps", "LEGAL-IMAGE-RESOLUTION", "LEGAL-IMAGE-FPS"),
     ]
-    if cam.sees_homes:
-        items.append(f"sees homes: {len(cam.privacy_masks)} privacy mask(s)")
+    if cam.sees_homes or cam.privacy_masks:
+        items.append(
+            item(f"sees homes: {len(cam.privacy_masks)} privacy mask(s)", "LEGAL-PRIVACY-MASK")
+        )
     if cam.detection:
         lawful = "lawful" if lawful_detection(cam, site) else "NOT LAWFUL"
-        items.append(f"detection {'/'.join(cam.detection.classes)} ({lawful})")
-    items.append("purposes: " + ", ".join(cam.purposes))
-    return "; ".join(items)
+        items.append(
+            item(
+                f"detection {'/'.join(cam.detection.classes)} ({lawful})",
+                "LEGAL-DETECTION-CLASSES",
+                "LEGAL-DETECTION-PUBLIC-ROAD",
+            )
+        )
+    extra = sorted(r for r in broken if r.startswith("LEGAL-") and r not in " ".join(items))
+    items += [f"✗ {REGISTRY[r].summary} ({r})" for r in extra if r in REGISTRY]
+    return items
 
 
-def render_plan(before: Inventory | None, after: Inventory, diags: list[Diagnostic]) -> str:
+def transmissions(inv: Inventory, site: Site) -> list[str]:
+    out = []
+    for tr in site.transmissions:
+        agency = inv.agencies.get(tr.agency)
+        if agency is None:
+            scope = "unknown agency"
+        elif agency.epci:
+            scope = f"EPCI {agency.epci}"
+        elif agency.commune:
+            scope = f"commune {agency.commune}"
+        else:
+            scope = agency.kind
+        name = agency.name if agency else tr.agency
+        out.append(
+            f"{name} (`{tr.agency}`), decision {tr.decision or 'NONE'}, {tr.mode}, scope {scope}"
+        )
+    return out
+
+
+def who_can_see(inv: Inventory, site: Site, cam: Camera) -> list[str] | None:
+    """Per event class, the agencies the access policy lets view the clip; None without it."""
+    try:
+        from vigie.access.competence import decide
+        from vigie.access.events import EVENT_CLASSES, Event, Request
+    except ImportError:
+        return None
+    out = []
+    for name in EVENT_CLASSES:
+        if name.startswith("alarm-"):
+            continue  # needs an alarm source; the access matrix covers them
+        allowed, why = [], {}
+        action = "export" if name == "requisition" else "view_clip"  # a requisition exports
+        for agency in sorted(inv.agencies):
+            req = Request(f"{agency}/reviewer", action, f"{site.id}/{cam.id}", Event.parse(name))
+            try:
+                verdict = decide(inv, req, representative=True)
+            except Exception:  # the access policy is another module's contract; never fail a plan
+                return None
+            if verdict.allowed:
+                allowed.append(agency)
+            else:  # one reason per rule is enough to understand a refusal
+                why.setdefault(verdict.rule, verdict.reason)
+        reasons = "; ".join(f"{text} ({rule})" for rule, text in sorted(why.items()))
+        shown = ", ".join(allowed) or f"nobody: {reasons}"
+        out.append(f"{name} ({action}): {shown}")
+    return out
+
+
+def _address(plan: NetworkPlan, site: Site, cam: Camera) -> str:
+    sp = plan.sites.get(site.id)
+    return sp.camera_address(cam.id) if sp and cam.id in sp.camera_numbers else "?"
+
+
+def render_plan(
+    before: Inventory | None,
+    after: Inventory,
+    diags: list[Diagnostic],
+    *,
+    picture: str | None = None,
+) -> str:
     out = ["## vigie plan", ""]
     errors = [d for d in diags if d.severity == "error"]
     warnings = [d for d in diags if d.severity == "warning"]
+    d = diff(before, after)
+    moved = allocation_changes(before, after)
+    refused = bool(errors or moved)
     out.append(
-        f"**{'valid' if not errors else 'INVALID'}**: {len(after.sites)} sites, "
+        f"**{'REFUSED' if refused else 'valid'}**: {len(after.sites)} sites, "
         f"{after.camera_count()} cameras; {len(errors)} error(s), {len(warnings)} warning(s)."
     )
     out.append("")
     if diags:
-        out += ["```", *(d.format() for d in diags), "```", ""]
-    old_sites = before.sites if before else {}
-    added = [s for s in after.sites.values() if s.id not in old_sites]
-    removed = [s for s in old_sites.values() if s.id not in after.sites]
+        out += ["```", *(x.format() for x in diags), "```", ""]
     plan = plan_network(after)
+    base_plan = plan_network(before) if before else None
+
+    def provisional(site_id: str, cam_id: str | None = None) -> str:
+        new = base_plan is None or site_id not in base_plan.sites
+        new = new or (cam_id is not None and cam_id not in base_plan.sites[site_id].camera_numbers)
+        return " *(provisional until merged)*" if new else ""
+
+    out += ["### Existing allocations", ""]
+    if moved:
+        out.append("**Refused** (allocations never move: restore them from the target branch):")
+        out += [f"- {text} ({rule})" for rule, _sid, text in moved]
+    else:
+        out.append("No existing address, prefix, VLAN or lock entry moves.")
+    out.append("")
 
     out += ["### Sites", ""]
-    if not added and not removed:
-        out.append("No site added or removed.")
-    for site in added:
+    for site in d.sites_added:
         sp = plan.sites.get(site.id)
         nets = (
             ", ".join(f"{n} {sp.prefixes[n]} (VLAN {sp.vlans[n]})" for n in sp.prefixes)
@@ -92,36 +339,62 @@ def render_plan(before: Inventory | None, after: Inventory, diags: list[Diagnost
         )
         out.append(
             f"- **added** `{site.id}` ({site.kind}, INSEE {site.insee}): "
-            f"{len(site.cameras)} cameras; {nets}"
+            f"{len(site.cameras)} cameras; {nets}{provisional(site.id)}"
         )
-    for site in removed:
+    for site, changes in d.sites_changed:
+        out.append(f"- **changed** `{site.id}`: {_changes(changes)}")
+    for site in d.sites_removed:
         out.append(
             f"- **removed** `{site.id}` ({len(site.cameras)} cameras); its slot stays reserved"
         )
+    if not (d.sites_added or d.sites_changed or d.sites_removed):
+        out.append("No site added, removed or changed.")
     out.append("")
 
     out += ["### Cameras", ""]
-    changes = 0
-    for site in after.sites.values():
-        old = {c.id for c in old_sites[site.id].cameras} if site.id in old_sites else set()
-        for cam in site.cameras:
-            if cam.id not in old:
-                changes += 1
-                address = (
-                    plan.sites[site.id].camera_address(cam.id) if site.id in plan.sites else "?"
-                )
-                out.append(
-                    f"- **added** `{cam.host_name}` {address}: {_checklist(after, site, cam)}"
-                )
-        new_ids = {c.id for c in site.cameras}
-        for cid in sorted(old - new_ids):
-            changes += 1
-            out.append(f"- **removed** `{site.id}-{cid}`")
-    for site in removed:
-        changes += len(site.cameras)
-    if not changes:
-        out.append("No camera added or removed.")
+    for site, cam in d.cameras_added:
+        out.append(
+            f"- **added** `{cam.host_name}` {_address(plan, site, cam)}"
+            f"{provisional(site.id, cam.id)}"
+        )
+    for _site, cam, changes in d.cameras_changed:
+        out.append(f"- **changed** `{cam.host_name}`: {_changes(changes)}")
+    for site, cam in d.cameras_removed:
+        out.append(f"- **removed** `{site.id}-{cam.id}`")
+    if not (d.cameras_added or d.cameras_changed or d.cameras_removed):
+        out.append("No camera added, removed or changed.")
     out.append("")
+
+    out += ["### Agencies", ""]
+    out += [f"- **added** `{a.id}` ({a.kind}): {a.name}" for a in d.agencies_added]
+    out += [f"- **changed** `{a.id}`: {_changes(c)}" for a, c in d.agencies_changed]
+    out += [f"- **removed** `{a.id}`" for a in d.agencies_removed]
+    if not (d.agencies_added or d.agencies_changed or d.agencies_removed):
+        out.append("No agency added, removed or changed.")
+    out.append("")
+
+    reviewed = [(s, c) for s, c in d.cameras_added] + [(s, c) for s, c, _ in d.cameras_changed]
+    if reviewed:
+        out += ["### Legal checklist of new and changed cameras", ""]
+        for site, cam in reviewed:
+            out.append(f"- `{cam.host_name}`")
+            out += [f"  - {x}" for x in checklist(after, site, cam, diags)]
+        out.append("")
+    if d.cameras_added:
+        out += ["### Transmissions of new cameras (agency, decision, scope)", ""]
+        for site, cam in d.cameras_added:
+            items = transmissions(after, site)
+            out.append(f"- `{cam.host_name}`: " + ("; ".join(items) or "none"))
+        out.append("")
+    if reviewed:
+        out += ["### Who can see what on an event", ""]
+        for site, cam in reviewed:
+            seen = who_can_see(after, site, cam)
+            if seen is None:
+                out.append("The access policy (`vigie.access`) is not available in this tree.")
+                break
+            out.append(f"- `{cam.host_name}`: " + "; ".join(seen))
+        out.append("")
 
     out += [
         "### Fibre load (limit 70 %)",
@@ -142,6 +415,11 @@ def render_plan(before: Inventory | None, after: Inventory, diags: list[Diagnost
     if out[-1] == "|---|---|---|":
         out.append("| (no change) | | |")
     out.append("")
+    if picture:
+        out += [
+            f"Fibre tree, load before (upper stroke) and after (lower): [{picture}]({picture})",
+            "",
+        ]
 
     out += [
         "### Storage per recorder",
@@ -165,8 +443,18 @@ def render_plan(before: Inventory | None, after: Inventory, diags: list[Diagnost
     return "\n".join(out)
 
 
+def load_base(directory: Path, base: str, tmp: Path, today: dt.date | None) -> Inventory | None:
+    base_dir = extract_base(Path(directory).resolve(), base, tmp)
+    shown = str(directory).rstrip("/")  # diagnostics name the files as in the working tree
+    return check_inventory(base_dir, today=today, display_base=shown)[0] if base_dir else None
+
+
 def plan_change(
-    directory: Path, *, base: str = "HEAD", today: dt.date | None = None
+    directory: Path,
+    *,
+    base: str = "HEAD",
+    today: dt.date | None = None,
+    picture: Path | None = None,
 ) -> tuple[str, int]:
     after, diags = check_inventory(directory, today=today)
     if after is None:
@@ -178,9 +466,14 @@ def plan_change(
         return text, 1
     with tempfile.TemporaryDirectory(prefix="vigie-plan-") as tmp:
         try:
-            base_dir = _extract_base(Path(directory).resolve(), base, Path(tmp))
+            before = load_base(Path(directory), base, Path(tmp), today)
         except (subprocess.CalledProcessError, FileNotFoundError) as exc:
             return f"vigie plan: cannot read git ref {base!r}: {exc}\n", 2
-        before = check_inventory(base_dir, today=today)[0] if base_dir else None
-    code = 1 if any(d.severity == "error" for d in diags) else 0
-    return render_plan(before, after, diags), code
+    link = None
+    if picture is not None:
+        from vigie.picture import fibre_svg
+
+        picture.write_text(fibre_svg(before, after), encoding="utf-8")
+        link = picture.name
+    refused = any(d.severity == "error" for d in diags) or allocation_changes(before, after)
+    return render_plan(before, after, diags, picture=link), 1 if refused else 0

@@ -1,0 +1,178 @@
+"""The opt-in path on a real git repository: scaffold, plan, review rules.
+
+Each test copies the production inventory into a fresh git repository
+(branch `main`), makes the change on a branch as a commune would, and runs the
+real commands against `main`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from optin_support import PRODUCTION, TODAY, run
+
+FLAGS = [
+    "--authorisation", "AP-78-2026-0001", "--issued", "2025-12-01", "--expires", "2030-11-30",
+    "--retention-days", "15", "--force", "gendarmerie", "--police-municipale", "epci",
+    "--uplink", "pop-rambouillet", "--camera", "parvis:street:road", "--camera", "cour:yard",
+]  # fmt: skip
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(PRODUCTION, root / "inventories" / "production")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    git(root, "checkout", "-qb", "optin/change")
+    return root
+
+
+def inv(repo: Path) -> str:
+    return str(repo / "inventories" / "production")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_scaffold_then_plan_a_new_commune(repo: Path):
+    code, out, err = run("commune", "new", "--insee", "78003", "--dir", inv(repo), *FLAGS,
+                         "--today", TODAY.isoformat())  # fmt: skip
+    assert code == 0, out + err
+    written = repo / "inventories/production/communes/78003-ablis.yml"
+    text = written.read_text(encoding="utf-8")
+    # every key line carries a comment or sits in a commented flow mapping
+    keys = [line for line in text.splitlines() if re.match(r"\s*(- )?[a-z_\"0-9]+:", line)]
+    assert keys and all("#" in line for line in keys if not line.strip().startswith("- {")), text
+    assert 'epci: "200073344"' in text  # CA Rambouillet Territoires, from the reference data
+    assert "mairie-ablis:" in (repo / "inventories/production/netplan.lock.yml").read_text()
+    assert run("validate", inv(repo), "--today", TODAY.isoformat())[0] == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Ablis opts in")
+    svg = repo / "fibre.svg"
+    code, plan, err = run("plan", inv(repo), "--base", "main", "--picture", str(svg),
+                          "--today", TODAY.isoformat())  # fmt: skip
+    assert code == 0, plan + err
+    assert "- **added** `mairie-ablis` (commune_building, INSEE 78003)" in plan
+    assert "*(provisional until merged)*" in plan
+    assert "- **added** `mairie-ablis-parvis` 10.128." in plan
+    assert "(LEGAL-RETENTION-MAX" in plan and "✓ purposes" in plan
+    assert "`pm-ca-rambouillet-territoires`), decision AP-78-2026-0001" in plan
+    assert "| seg-dc-rambouillet | 1,000 Mbit/s | 0 → 4 Mbit/s" in plan
+    assert "](fibre.svg)" in plan
+    tree = ET.parse(svg)  # well-formed SVG with one stroke per segment and side
+    lines = tree.getroot().findall("{http://www.w3.org/2000/svg}line")
+    segments = (repo / "inventories/production/fibre.yml").read_text().count("ends:")
+    assert segments and len(lines) == 2 * segments  # before and after, per segment
+    assert {x.get("stroke") for x in lines} <= {"#2ca02c", "#ff7f0e", "#d62728", "#bbbbbb"}
+    code, out, err = run("review", inv(repo), "--base", "main", "--commune", "78003")
+    assert code == 0, out + err
+
+
+@pytest.mark.parametrize(
+    ("insee", "extra", "code", "says"),
+    [
+        ("75056", [], 1, "is not a commune of the département"),  # Paris
+        ("78380", [], 1, "already opted in"),  # Maule
+        ("78003", ["--authorisation", ""], 2, "missing answer"),
+        ("78003", ["--expires", "2025-12-31"], 1, "LEGAL-AUTHORISATION-VALID"),
+    ],
+)
+def test_scaffold_refusals_move_nothing(repo: Path, insee: str, extra: list, code: int, says: str):
+    argv = ["commune", "new", "--insee", insee, "--dir", inv(repo), *FLAGS, *extra]
+    got, out, err = run(*argv, "--today", TODAY.isoformat())
+    assert got == code, out + err
+    assert says in out + err
+    assert git(repo, "status", "--porcelain") == ""  # nothing written, the lock untouched
+
+
+def test_plan_lists_a_changed_setting_of_an_existing_camera(repo: Path):
+    edit(
+        repo / "inventories/production/communes/78380-maule.yml",
+        "{id: mairie-entree, area: entrance}",
+        "{id: mairie-entree, area: entrance, retention_days: 10}",
+    )
+    code, plan, err = run("plan", inv(repo), "--base", "main", "--today", TODAY.isoformat())
+    assert code == 0, plan + err
+    assert "- **changed** `mairie-maule-mairie-entree`: retention_days: 15 → 10" in plan
+    assert "No camera added" not in plan
+    assert "`mairie-maule-mairie-entree`\n  - ✓ retention 10 d" in plan
+
+
+def review(repo: Path, *extra: str) -> tuple[int, str]:
+    git(repo, "commit", "-qam", "change")
+    code, out, err = run("review", inv(repo), "--base", "main", *extra)
+    return code, out + err
+
+
+def test_review_refuses_another_communes_file(repo: Path):
+    edit(repo / "inventories/production/communes/78380-maule.yml", "Mairie de Maule", "Mairie")
+    code, out = review(repo, "--commune", "78586")
+    assert code == 1
+    assert "78380-maule.yml:1: OPTIN-FOREIGN-FILE: the pull request of commune 78586" in out
+    # the same change from Maule itself is fine
+    assert run("review", inv(repo), "--base", "main", "--commune", "78380")[0] == 0
+
+
+def test_review_refuses_a_shared_file_from_a_commune(repo: Path):
+    edit(repo / "inventories/production/fibre.yml", "capacity_mbps: 1000", "capacity_mbps: 1001")
+    code, out = review(repo, "--commune", "78380")
+    assert code == 1 and "fibre.yml:1: OPTIN-FOREIGN-FILE" in out
+
+
+def test_review_refuses_a_moved_allocation(repo: Path):
+    lock = repo / "inventories/production/netplan.lock.yml"
+    edit(lock, "mairie-maule:\n    slot: 7", "mairie-maule:\n    slot: 40")
+    code, out = review(repo)
+    assert code == 1
+    assert re.search(r"netplan.lock.yml:\d+: OPTIN-ALLOCATION-MOVED: site `mairie-maule`", out)
+    code, plan, _ = run("plan", inv(repo), "--base", "main")
+    assert code == 1 and "**Refused**" in plan and "lock slot 7 → 40" in plan
+
+
+def test_review_refuses_a_reused_slot(repo: Path):
+    lock = repo / "inventories/production/netplan.lock.yml"
+    edit(lock, "mairie-maule:\n    slot: 7", "mairie-maule:\n    slot: 8")
+    edit(lock, "mairie-sartrouville:\n    slot: 8", "mairie-sartrouville:\n    slot: 7")
+    code, out = review(repo)
+    assert code == 1 and "OPTIN-LOCK-REUSE: site `mairie-maule`: lock slot 8 belongs to" in out
+
+
+def test_review_refuses_removing_a_site_within_retention(repo: Path):
+    (repo / "inventories/production/communes/78380-maule.yml").unlink()
+    git(repo, "add", "-A")
+    code, out = review(repo)
+    assert code == 1
+    assert "OPTIN-SITE-RETENTION: site mairie-maule is removed with 3 camera(s)" in out
+
+
+def test_review_annotates_changed_lines_for_github(repo: Path):
+    edit(
+        repo / "inventories/production/communes/78380-maule.yml",
+        "{id: mairie-entree, area: entrance}",
+        "{id: mairie-entree, area: entrance, retention_days: 45}",
+    )
+    code, out = review(repo, "--format", "github")
+    assert code == 1
+    line = next(n for n, t in enumerate(
+        (repo / "inventories/production/communes/78380-maule.yml").read_text().splitlines(), 1
+    ) if "retention_days: 45" in t)  # fmt: skip
+    assert f"78380-maule.yml,line={line},title=LEGAL-RETENTION-MAX::" in out
