@@ -1,0 +1,14 @@
+# The levée de doute (issue 10): vigie-access, nginx auth_request, mosquitto TLS.
+#   make test-gateway    real mosquitto, nginx and vigie-access on 127.0.0.1, footage cut by ffmpeg
+#   make bench-gateway   auth_request decisions/s and p99 (50/200/1000 viewers), event -> grant
+.PHONY: test-gateway bench-gateway
+TEST_TARGETS  += test-gateway
+
+
+test-gateway: setup ## the levée de doute end to end on loopback (about 1 min)
+	bash scripts/system-deps.sh
+	$(BIN)/pytest -q -p no:cacheprovider tests/gateway
+
+bench-gateway: setup ## gateway decisions/s and p99 through nginx, event-to-grant latency
+	bash scripts/system-deps.sh
+	$(BIN)/python benchmarks/gateway/bench.py

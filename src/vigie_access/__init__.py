@@ -1,0 +1,1 @@
+"""vigie-access: the levée de doute service (issue 10); docs/levee-de-doute.md."""

@@ -1,0 +1,224 @@
+"""HTTP side of the access service, behind nginx on a Unix socket.
+
+nginx terminates mutual TLS and passes the verified client certificate in
+headers; `/_auth` is its `auth_request` target for every `/hls/` request;
+`/playlist/<grant>` builds the window's playlist; `/api/*` is the operator's
+page's API; `/operateur/` the page itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from importlib import resources
+
+import aiohttp
+from aiohttp import web
+
+from vigie_access import segments
+from vigie_access.core import AccessCore, Decision
+from vigie_access.exports import Exporter
+from vigie_access.identity import from_headers
+from vigie_access.metrics import Metrics
+
+log = logging.getLogger("vigie-access.http")
+COOKIE = "vigie_token"
+UPSTREAM_HEADER = "X-Vigie-Upstream"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _token(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(COOKIE)
+
+
+def _refusal(d: Decision) -> web.Response:
+    return web.json_response({"refused": d.reason, "rule": d.rule}, status=d.status)
+
+
+class Api:
+    def __init__(self, core: AccessCore, exporter: Exporter, metrics: Metrics, settle: float):
+        self.core, self.exporter, self.metrics, self.settle = core, exporter, metrics, settle
+        self.http: aiohttp.ClientSession | None = None
+
+    # nginx auth_request: 2xx allows, 401/403 refuse. Everything is journaled by core.
+    async def auth(self, request: web.Request) -> web.Response:
+        uri = request.headers.get("X-Original-URI", "")
+        d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
+        self.metrics.decision(d.allow)
+        headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
+        return web.Response(status=d.status, headers=headers)
+
+    async def playlist(self, request: web.Request) -> web.Response:
+        g = self.core.store.grant(request.match_info["grant"])
+        if g is None:  # unreachable behind auth_request; refuse anyway
+            return web.Response(status=403)
+        window = await self.window(g)
+        body = segments.playlist(window, self.core.segment_seconds)
+        return web.Response(text=body, content_type="application/vnd.apple.mpegurl")
+
+    async def window(self, g) -> segments.Window:
+        t = now()
+        source = self.core.sources[g.source]
+        base = self.core.recorder_url(source)
+        names, missing = [], []
+        for day in segments.days(g.window_start, min(g.window_end, t)):
+            url = f"{base}/{g.source}/{day}/"
+            try:
+                async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=3)) as resp:
+                    if resp.status == 404:
+                        missing.append(f"{source.recorder}: no footage on {day}")
+                        continue
+                    resp.raise_for_status()
+                    listing = await resp.json(content_type=None)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                missing.append(f"{source.recorder} unreachable ({type(exc).__name__}) for {day}")
+                continue
+            names += [f"{g.source}/{day}/{e['name']}" for e in listing if e.get("type") == "file"]
+        segs = segments.select(
+            names,
+            g.source,
+            g.window_start,
+            g.window_end,
+            t,
+            self.core.segment_seconds,
+            self.settle,
+        )
+        live = g.live and t < min(g.window_end, g.live_until)
+        return segments.Window(segs, missing, live)
+
+    # -- operator API -------------------------------------------------------------
+    def _who(self, request: web.Request):
+        who = from_headers(request.headers)
+        if who is None:
+            raise web.HTTPForbidden(text="client certificate required")
+        return who
+
+    async def events(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        if not self.core.policy.knows_operator(who.name):
+            raise web.HTTPForbidden(text="unknown operator")
+        t = now()
+        out = []
+        for g in self.core.store.grants(who.agency):
+            item = g.as_dict()
+            item["open"] = t < g.live_until
+            item["site_info"] = self.core.policy.site_info(g.site, who.agency)
+            item["event_doc"] = self.core.store.event(g.event_id)
+            out.append(item)
+        return web.json_response({"agency": who.agency, "operator": who.operator, "grants": out})
+
+    async def token(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        d, token = self.core.issue_token(who, request.match_info["grant"], now())
+        if not d.allow:
+            return _refusal(d)
+        resp = web.json_response({"token": token, "playlist": f"/hls/{d.grant.id}/index.m3u8"})
+        resp.set_cookie(COOKIE, token, path="/hls/", secure=True, httponly=True, samesite="Strict")
+        return resp
+
+    async def window_info(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        g = self.core.store.grant(request.match_info["grant"])
+        if g is None or g.agency != who.agency:
+            raise web.HTTPForbidden()
+        w = await self.window(g)
+        return web.json_response(
+            {"segments": len(w.segments), "missing": w.missing, "live": w.live}
+        )
+
+    async def extend(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        body = await request.json()
+        d = self.core.extend(who, request.match_info["grant"], str(body.get("reason", "")), now())
+        return web.json_response(d.grant.as_dict()) if d.allow else _refusal(d)
+
+    async def outcome(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        body = await request.json()
+        d = self.core.outcome(
+            who,
+            request.match_info["grant"],
+            str(body.get("outcome", "")),
+            body.get("service"),
+            now(),
+        )
+        if d.allow:
+            self.metrics.set_rates(self.core.false_alarm_rates())
+            return web.json_response({"outcome": d.reason})
+        return _refusal(d)
+
+    async def rates(self, request: web.Request) -> web.Response:
+        self._who(request)
+        return web.json_response(self.core.false_alarm_rates())
+
+    async def export_request(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        body = await request.json()
+        res = self.exporter.request(who, request.match_info["grant"], str(body.get("reason", "")))
+        return web.json_response(res, status=200 if "export" in res else 403)
+
+    async def export_approve(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        res = await self.exporter.approve(who, request.match_info["export"], self)
+        return web.json_response(res, status=200 if "manifest_sha256" in res else 403)
+
+    async def page(self, request: web.Request) -> web.Response:
+        name = request.match_info.get("name") or "index.html"
+        if name not in PAGE_FILES:
+            raise web.HTTPNotFound()
+        data = resources.files("vigie_access").joinpath("static", name).read_bytes()
+        return web.Response(body=data, content_type=PAGE_FILES[name])
+
+    async def metrics_handler(self, _request: web.Request) -> web.Response:
+        body, ctype = self.metrics.render()
+        return web.Response(body=body, headers={"Content-Type": ctype})
+
+
+PAGE_FILES = {
+    "index.html": "text/html",
+    "operateur.js": "application/javascript",
+    "operateur.css": "text/css",
+    "hls.min.js": "application/javascript",
+}
+
+
+def build(api: Api) -> web.Application:
+    app = web.Application()
+
+    async def session(app_: web.Application):
+        api.http = aiohttp.ClientSession()
+        yield
+        await api.http.close()
+
+    app.cleanup_ctx.append(session)
+    r = app.router
+    r.add_get("/_auth", api.auth)
+    r.add_get("/playlist/{grant}", api.playlist)
+    r.add_get("/api/events", api.events)
+    r.add_get("/api/rates", api.rates)
+    r.add_post("/api/grants/{grant}/token", api.token)
+    r.add_get("/api/grants/{grant}/window", api.window_info)
+    r.add_post("/api/grants/{grant}/extend", api.extend)
+    r.add_post("/api/grants/{grant}/outcome", api.outcome)
+    r.add_post("/api/grants/{grant}/exports", api.export_request)
+    r.add_post("/api/exports/{export}/approve", api.export_approve)
+    r.add_get("/operateur/", api.page)
+    r.add_get("/operateur/{name}", api.page)
+    r.add_get("/metrics", api.metrics_handler)
+    return app
+
+
+async def serve(app: web.Application, socket_path: str, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.UnixSite(runner, socket_path)
+    await site.start()
+    await stop.wait()
+    await runner.cleanup()

@@ -1,0 +1,344 @@
+"""The access service's decisions: events -> grants -> notifications, tokens, and
+the check nginx asks for on every playlist and segment request. Every decision
+is journaled (issue 9's Merkle journal) with the rule that took it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vigie.access.tokens import Grant as TokenGrant
+from vigie.access.tokens import TokenAuthority, TokenError
+from vigie.central import CameraSource, notification_topic
+from vigie_access import segments
+from vigie_access.identity import Identity
+from vigie_access.ports import Journal, Policy
+from vigie_access.store import Grant, Store, iso, parse
+
+EVENT_CLASSES = {"intrusion", "tamper", "fire"}
+OUTCOMES = {"false_alarm", "confirmed"}
+DENIALS = {"refused", "no_competent_agency"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allow: bool
+    rule: str
+    reason: str
+    grant: Grant | None = None
+    upstream: str | None = None  # recorder base URL for a segment
+
+    @property
+    def status(self) -> int:
+        return 200 if self.allow else 403
+
+
+def event_id_of(doc: dict) -> str:
+    """Stable id of an event: a redelivered message maps to the same grants."""
+    key = json.dumps({k: doc.get(k) for k in ("site", "camera", "class", "kind", "time")})
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+class AccessCore:
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        tokens: TokenAuthority,
+        journal: Journal,
+        sources: dict[str, CameraSource],
+        publish: Callable[[str, dict], None],
+        segment_seconds: float,
+        recorder_url: Callable[[CameraSource], str],
+    ):
+        self.store, self.policy, self.tokens, self.journal = store, policy, tokens, journal
+        self.sources = sources
+        self.by_camera = {(s.site, s.camera): s for s in sources.values()}
+        self.publish = publish
+        self.segment_seconds = segment_seconds
+        self.recorder_url = recorder_url
+
+    # -- journal -----------------------------------------------------------------
+    def log(self, action: str, result: str, rule: str, now: dt.datetime, **fields) -> None:
+        """One journal entry in issue 9's vocabulary: decision allow/deny, the actor,
+        the camera as SITE/CAMERA, the rule; `time` is added by the journal."""
+        del now  # the journal stamps its own clock
+        actor = {k: fields.pop(k) for k in ("agency", "operator") if fields.get(k)}
+        camera = fields.pop("camera", None)
+        if camera in self.sources:
+            camera = f"{self.sources[camera].site}/{self.sources[camera].camera}"
+        entry = {
+            "action": action,
+            "decision": "deny" if result in DENIALS else "allow",
+            "result": result,
+            "rule": rule,
+        }
+        if actor:
+            entry["actor"] = actor
+        if camera:
+            entry["camera"] = camera
+        entry.update({k: v for k, v in fields.items() if v is not None})
+        self.journal.append(entry)
+
+    # -- events ------------------------------------------------------------------
+    def on_event(self, doc: dict, origin: str, now: dt.datetime) -> list[Grant]:
+        """A detector's event or a building's alarm: grants for the competent agencies."""
+        site, camera, cls = doc.get("site"), doc.get("camera"), doc.get("class")
+        source = self.by_camera.get((site, camera))
+        if source is None or cls not in EVENT_CLASSES or "time" not in doc:
+            self.log(
+                "event",
+                "refused",
+                "ACCESS-EVENT-UNKNOWN",
+                now,
+                origin=origin,
+                camera=f"{site}/{camera}",
+                reason=f"unknown camera or class {cls!r}",
+            )
+            return []
+        event_time = parse(doc["time"])
+        event_id = event_id_of(doc)
+        if not self.store.add_event(event_id, origin, doc, now):
+            return [g for g in self.store.grants() if g.event_id == event_id]
+        terms = self.policy.terms(site)
+        grants = []
+        for c in self.policy.competent(site, camera, cls, origin):
+            g = self.store.add_grant(
+                event_id=event_id,
+                agency=c.agency,
+                site=site,
+                camera=camera,
+                source=source.key,
+                cls=cls,
+                origin=origin,
+                rule=c.rule,
+                event_time=event_time,
+                window_start=event_time - terms.before,
+                window_end=event_time + terms.after,
+                live_until=event_time + terms.live,
+                live=True,
+                created=now,
+            )
+            grants.append(g)
+            self.log(
+                "grant_created",
+                "created",
+                c.rule,
+                now,
+                agency=c.agency,
+                camera=source.key,
+                event=event_id,
+                window=[iso(g.window_start), iso(g.window_end)],
+            )
+            self.notify(g, doc, now)
+        if not grants:
+            self.log(
+                "event",
+                "no_competent_agency",
+                "ACCESS-DEFAULT-DENY",
+                now,
+                camera=source.key,
+                event=event_id,
+            )
+        return grants
+
+    def notify(self, g: Grant, doc: dict, now: dt.datetime) -> None:
+        note = {
+            "grant": g.id,
+            "event": g.event_id,
+            "site": g.site,
+            "camera": g.camera,
+            "class": g.cls,
+            "kind": doc.get("kind"),
+            "time": iso(g.event_time),
+            "window": [iso(g.window_start), iso(g.window_end)],
+            "live_until": iso(g.live_until),
+            "url": f"/operateur/#{g.id}",
+        }
+        self.publish(notification_topic(g.agency), note)
+        self.log(
+            "notification_sent",
+            "sent",
+            g.rule,
+            now,
+            agency=g.agency,
+            camera=g.source,
+            event=g.event_id,
+        )
+
+    # -- tokens ------------------------------------------------------------------
+    def issue_token(self, who: Identity, grant_id: str, now: dt.datetime) -> tuple[Decision, str]:
+        g = self.store.grant(grant_id)
+        d = self._may_view(who, g, now)
+        if g is not None and g.agency == who.agency and d.rule != "ACCESS-UNKNOWN":
+            d = self._policy(who, "view_live" if g.live else "view_clip", g) if d.allow else d
+        token = ""
+        if d.allow:
+            # A segment that starts up to one segment before the window overlaps it.
+            start = g.window_start - dt.timedelta(seconds=self.segment_seconds)
+            tg = TokenGrant(
+                g.id,
+                g.agency,
+                (f"{g.site}/{g.camera}",),
+                int(start.timestamp()),
+                int(g.window_end.timestamp()),
+                int(g.live_until.timestamp()),
+            )
+            token = self.tokens.issue(who.name, who.thumbprint, tg)
+        self.log(
+            "token_issued" if d.allow else "token_refused",
+            "issued" if d.allow else "refused",
+            d.rule,
+            now,
+            agency=who.agency,
+            operator=who.operator,
+            camera=g.source if g else None,
+            event=g.event_id if g else None,
+            reason=d.reason,
+        )
+        return d, token
+
+    def _may_view(self, who: Identity, g: Grant | None, now: dt.datetime) -> Decision:
+        """Cheap checks of every request: the operator, the grant, its time box."""
+        if self.policy.is_admin(who.agency):
+            return Decision(False, "ACCESS-ADMIN-NEVER", f"{who.agency} administers the platform")
+        if not self.policy.knows_operator(who.name):
+            return Decision(False, "ACCESS-UNKNOWN", f"unknown operator {who.name}")
+        if g is None:
+            return Decision(False, "ACCESS-GRANT-UNKNOWN", "no such grant")
+        if g.agency != who.agency:
+            return Decision(False, "ACCESS-GRANT-AGENCY", "grant belongs to another agency", g)
+        if now >= g.live_until:
+            return Decision(False, "ACCESS-GRANT-EXPIRED", "the grant has expired", g)
+        return Decision(True, g.rule, "grant open", g)
+
+    def _policy(self, who: Identity, action: str, g: Grant, **kw) -> Decision:
+        """The policy engine's verdict for this operator on the grant's event."""
+        v = self.policy.authorize(who.name, action, g.site, g.camera, g.cls, g.origin, **kw)
+        return Decision(v.allowed, v.rule, v.reason, g)
+
+    # -- every playlist and segment ------------------------------------------------
+    def authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
+        d = self._authorize(who, token, uri, now)
+        g = d.grant
+        kind = "playlist" if uri.split("?", 1)[0].endswith(".m3u8") else "segment"
+        self.log(
+            f"{kind}_{'served' if d.allow else 'refused'}",
+            "allowed" if d.allow else "refused",
+            d.rule,
+            now,
+            agency=who.agency if who else None,
+            operator=who.operator if who else None,
+            camera=g.source if g else None,
+            event=g.event_id if g else None,
+            path=uri[:300],
+            reason=d.reason,
+        )
+        return d
+
+    def _authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
+        if ".." in uri or "%" in uri or "//" in uri or "\\" in uri:
+            return Decision(False, "ACCESS-PATH", "path with `..` or escapes")
+        if who is None:
+            return Decision(False, "ACCESS-CERT", "no verified client certificate")
+        if not token:
+            return Decision(False, "ACCESS-TOKEN-MISSING", "no token")
+        parts = uri.split("?", 1)[0].split("/", 3)  # '', 'hls', grant, rest
+        if len(parts) != 4 or parts[1] != "hls":
+            return Decision(False, "ACCESS-PATH", "not a playlist or a segment")
+        g = self.store.grant(parts[2])
+        d = self._may_view(who, g, now)
+        if not d.allow:
+            return d
+        if parts[3] == "index.m3u8":
+            camera, start = f"{g.site}/{g.camera}", now.timestamp()
+            end = start
+        else:
+            seg = segments.parse_segment_path(parts[3])
+            if seg is None:
+                return Decision(False, "ACCESS-PATH", "not a segment of the recorder", g)
+            src = self.sources.get(seg.source)
+            camera = f"{src.site}/{src.camera}" if src else seg.source
+            start = end = seg.start.timestamp()
+        try:
+            claims = self.tokens.check(
+                token, who.thumbprint, camera, start=start, end=end, live=parts[3] == "index.m3u8"
+            )
+        except TokenError as exc:
+            return Decision(False, f"ACCESS-TOKEN-{exc.code.upper()}", str(exc), g)
+        if claims.grant != g.id:
+            return Decision(False, "ACCESS-TOKEN-GRANT", "token issued for another grant", g)
+        if parts[3] == "index.m3u8":
+            return Decision(True, g.rule, "playlist", g)
+        return Decision(True, g.rule, "segment in window", g, self.recorder_url(src))
+
+    # -- extension, outcome, export --------------------------------------------------
+    def extend(self, who: Identity, grant_id: str, reason: str, now: dt.datetime) -> Decision:
+        g = self.store.grant(grant_id)
+        d = self._may_view(who, g, now)
+        if d.allow:
+            d = self._policy(who, "extend", g, reason=reason)
+        if d.allow:
+            terms = self.policy.terms(g.site)
+            extended = self.store.extend(
+                g.id,
+                g.live_until + terms.extension,
+                g.window_end + terms.extension,
+                who.name,
+                reason,
+            )
+            if extended is None:
+                d = Decision(False, "ACCESS-EXTENSION-ONCE", "already extended once", g)
+            else:
+                d = Decision(True, "ACCESS-EXTENSION", "extended once", extended)
+        self.log(
+            "extension",
+            "granted" if d.allow else "refused",
+            d.rule,
+            now,
+            agency=who.agency,
+            operator=who.operator,
+            camera=g.source if g else None,
+            event=g.event_id if g else None,
+            reason=reason[:500],
+        )
+        return d
+
+    def outcome(
+        self, who: Identity, grant_id: str, outcome: str, service: str | None, now: dt.datetime
+    ) -> Decision:
+        g = self.store.grant(grant_id)
+        if g is None or g.agency != who.agency:
+            d = Decision(False, "ACCESS-GRANT-AGENCY", "not this agency's event", g)
+        elif outcome not in OUTCOMES:
+            d = Decision(False, "ACCESS-OUTCOME", f"outcome is one of {sorted(OUTCOMES)}", g)
+        else:
+            self.store.set_outcome(g.id, who.name, outcome, service, now)
+            d = Decision(True, "ACCESS-OUTCOME", outcome, g)
+        self.log(
+            "outcome",
+            outcome if d.allow else "refused",
+            d.rule,
+            now,
+            agency=who.agency,
+            operator=who.operator,
+            camera=g.source if g else None,
+            event=g.event_id if g else None,
+            reason=service,
+        )
+        return d
+
+    def false_alarm_rates(self) -> list[dict]:
+        """Per camera and class: levées de doute, false alarms, rate."""
+        table: dict[tuple[str, str], list[int]] = {}
+        for o in self.store.outcomes():
+            row = table.setdefault((f"{o['site']}/{o['camera']}", o["cls"]), [0, 0])
+            row[0] += 1
+            row[1] += o["outcome"] == "false_alarm"
+        return [
+            {"camera": cam, "class": cls, "outcomes": n, "false_alarms": f, "rate": f / n}
+            for (cam, cls), (n, f) in sorted(table.items())
+        ]

@@ -1,0 +1,44 @@
+"""Prometheus metrics: decisions, event-to-grant latency, and the false-alarm rate
+per camera and class (the platform's promise of fewer false call-outs, measured)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = r = CollectorRegistry()
+        self.decisions = Counter(
+            "vigie_access_decisions", "auth_request decisions", ["decision"], registry=r
+        )
+        self.grant_latency = Histogram(
+            "vigie_access_event_to_grant_seconds",
+            "from the event's time to its grants stored and notified",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+            registry=r,
+        )
+        self.false_alarm_rate = Gauge(
+            "vigie_access_false_alarm_ratio",
+            "false alarms / levées de doute with an outcome",
+            ["camera", "class"],
+            registry=r,
+        )
+        self.outcomes = Gauge(
+            "vigie_access_outcomes",
+            "levées de doute with an outcome",
+            ["camera", "class"],
+            registry=r,
+        )
+
+    def decision(self, allow: bool) -> None:
+        self.decisions.labels("allow" if allow else "deny").inc()
+
+    def set_rates(self, rows: list[dict]) -> None:
+        for row in rows:
+            self.false_alarm_rate.labels(row["camera"], row["class"]).set(row["rate"])
+            self.outcomes.labels(row["camera"], row["class"]).set(row["outcomes"])
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,88 @@
+"""The service's MQTT side: TLS with its client certificate, a persistent session
+(clean_session off, fixed client id, QoS 1), so events accepted by the broker
+while the service is down are delivered when it comes back. A message is
+acknowledged only after `on_message` returns, i.e. after its grants are stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import ssl
+import threading
+
+import paho.mqtt.client as mqtt
+
+from vigie.central import ACCESS_SERVICE, TOPIC_PREFIX
+
+log = logging.getLogger("vigie-access.mqtt")
+EVENTS = f"{TOPIC_PREFIX}/+/+/events"
+ALARMS = f"{TOPIC_PREFIX}/+/alarms"
+
+
+class Bus:
+    def __init__(self, cfg, on_event):
+        self.cfg = cfg
+        self.on_event = on_event  # (doc, origin, now) -> None
+        self.connected = threading.Event()
+        c = self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=cfg.client_id or ACCESS_SERVICE,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+        )
+        c.tls_set(
+            ca_certs=cfg.ca_file,
+            certfile=cfg.cert_file,
+            keyfile=cfg.key_file,
+            cert_reqs=ssl.CERT_REQUIRED,
+            tls_version=ssl.PROTOCOL_TLS_CLIENT,
+        )
+        c.max_inflight_messages_set(100)
+        c.reconnect_delay_set(1, 5)
+        c.on_connect = self._on_connect
+        c.on_disconnect = lambda *_: self.connected.clear()
+        c.on_message = self._on_message
+
+    def start(self) -> None:
+        self.client.connect_async(self.cfg.host, self.cfg.port, keepalive=30)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def publish(self, topic: str, doc: dict) -> None:
+        self.client.publish(topic, json.dumps(doc, sort_keys=True), qos=1)
+
+    def _on_connect(self, client, _userdata, _flags, reason, _props) -> None:
+        if reason.is_failure:
+            log.error("broker refused the connection: %s", reason)
+            return
+        client.subscribe([(EVENTS, 1), (ALARMS, 1)])
+        self.connected.set()
+
+    def _on_message(self, _client, _userdata, msg) -> None:
+        now = dt.datetime.now(dt.UTC)
+        parts = msg.topic.split("/")
+        try:
+            doc = json.loads(msg.payload)
+        except ValueError:
+            log.warning("not JSON on %s", msg.topic)
+            return
+        if not isinstance(doc, dict):
+            return
+        # The broker's ACL lets a detector write only its cameras' topics; the
+        # payload must name the camera of its topic, or it could speak for another.
+        if parts[-1] == "events":
+            origin = "detector"
+            if (doc.get("site"), doc.get("camera")) != (parts[1], parts[2]):
+                doc = {**doc, "site": parts[1], "camera": "?mismatch"}
+        else:
+            origin = "alarm"
+            if doc.get("site") != parts[1]:
+                doc = {**doc, "camera": "?mismatch"}
+        try:
+            self.on_event(doc, origin, now)
+        except Exception:  # the message must not be lost silently: it is logged
+            log.exception("event on %s not processed", msg.topic)

@@ -1,0 +1,60 @@
+"""What the access service needs from the policy, the tokens and the journal
+(issue 9's `vigie.access` and `vigie.audit`); `adapters.py` binds them to the model.
+Tokens are `vigie.access.tokens.TokenAuthority`, used as is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Competent:
+    agency: str
+    rule: str  # the rule id that made this agency competent
+
+
+@dataclass(frozen=True)
+class AccessTerms:
+    """The `access:` block of the site: window around the event, live view, token."""
+
+    before: dt.timedelta
+    after: dt.timedelta
+    live: dt.timedelta
+    token_lifetime: dt.timedelta
+    extension: dt.timedelta
+    break_glass: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    rule: str
+    reason: str
+
+
+class Policy(Protocol):
+    def competent(self, site: str, camera: str, cls: str, origin: str) -> list[Competent]:
+        """Agencies to grant for an event; `origin` is `detector` or `alarm:<identity>`."""
+        ...
+
+    def authorize(
+        self,
+        operator: str,
+        action: str,
+        site: str,
+        camera: str,
+        cls: str,
+        origin: str,
+        approver: str = "",
+        reason: str = "",
+    ) -> Verdict: ...
+    def terms(self, site: str) -> AccessTerms: ...
+    def knows_operator(self, operator: str) -> bool: ...
+    def is_admin(self, agency: str) -> bool: ...
+    def site_info(self, site: str, agency: str) -> dict: ...
+
+
+class Journal(Protocol):
+    def append(self, entry: dict) -> None: ...

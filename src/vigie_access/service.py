@@ -1,0 +1,61 @@
+"""Wiring: the model, the policy, the tokens, the journal, the store and MQTT."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from vigie.access.settings import site_settings
+from vigie.access.tokens import MAX_LIFETIME_S, TokenAuthority
+from vigie.central import camera_sources
+from vigie.model import Inventory
+from vigie_access.adapters import ModelPolicy
+from vigie_access.core import AccessCore
+from vigie_access.journal import open_journal
+from vigie_access.metrics import Metrics
+from vigie_access.mqtt import Bus
+from vigie_access.store import Store, parse
+
+TOKEN_KEY = "token.key"
+
+
+def token_lifetime(inv: Inventory) -> int:
+    """One lifetime for the gateway's tokens: the shortest any site asks for."""
+    lives = [site_settings(inv, s).token_lifetime_s for s in inv.sites.values()]
+    return max(1, min([MAX_LIFETIME_S, *lives]))
+
+
+def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
+    Path(cfg.database).parent.mkdir(parents=True, exist_ok=True)
+    sources = camera_sources(inv)
+
+    def recorder_url(source) -> str:
+        return cfg.recorder_urls.get(source.recorder) or cfg.recorder_url.format(
+            address=source.recorder_address
+        )
+
+    tokens = TokenAuthority.from_key_file(
+        Path(cfg.keys) / TOKEN_KEY, lifetime_s=token_lifetime(inv)
+    )
+    core_box: list[AccessCore] = []
+
+    def on_event(doc: dict, origin: str, now: dt.datetime) -> None:
+        grants = core_box[0].on_event(doc, origin, now)
+        if grants and "time" in doc:
+            metrics.grant_latency.observe(
+                (dt.datetime.now(dt.UTC) - parse(doc["time"])).total_seconds()
+            )
+
+    bus = Bus(cfg.mqtt, on_event)
+    core = AccessCore(
+        store=Store(cfg.database),
+        policy=ModelPolicy(inv),
+        tokens=tokens,
+        journal=open_journal(cfg),
+        sources=sources,
+        publish=bus.publish,
+        segment_seconds=cfg.segment_seconds,
+        recorder_url=recorder_url,
+    )
+    core_box.append(core)
+    return core, bus
