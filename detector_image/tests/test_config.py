@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 from helpers import EXAMPLES
 from vigie_detector.configfile import ConfigError, load_config
@@ -118,3 +120,63 @@ def test_run_without_its_password_file_fails_cleanly(tmp_path):
     )
     assert proc.returncode != 0
     assert "mqtt.password_file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_analysis_substream_is_what_the_detector_opens():
+    from helpers import config
+
+    sub = {"rtsp_url": "rtsp://10.0.0.5:554/stream2", "resolution": "640x360", "fps": 5}
+    cam = config(url=None, analysis_stream=sub).cameras[0]
+    assert cam.stream_url == "rtsp://10.0.0.5:554/stream2" and cam.fps == 5
+    # Pulumi adds the credential to `url`: same substream, with user:password.
+    cam = config(url="rtsp://u:p@10.0.0.5:554/stream2", analysis_stream=sub).cameras[0]
+    assert cam.stream_url == "rtsp://u:p@10.0.0.5:554/stream2"
+
+
+def test_a_url_that_is_not_the_substream_is_refused(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        cameras:
+          - id: cam1
+            site: site-a
+            url: rtsp://u:p@10.0.0.5:554/stream1
+            analysis_stream: {rtsp_url: "rtsp://10.0.0.5:554/stream2", resolution: 640x360, fps: 5}
+        """,
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert ":2: DETECTOR-CONFIG: cameras.0:" in err.value.lines[0]
+    assert "substream" in err.value.lines[0]
+
+
+def test_snapshots_follow_each_cameras_retention(tmp_path):
+    import datetime as dt
+
+    from vigie_detector.config import DetectorConfig
+    from vigie_detector.events import Event, purge_snapshots, save_snapshot
+
+    cfg = DetectorConfig.model_validate(
+        {
+            "snapshots_dir": str(tmp_path),
+            "cameras": [
+                {"id": "week", "site": "s", "url": "rtsp://x/a", "snapshot_retention_days": 7},
+                {"id": "month", "site": "s", "url": "rtsp://x/b"},
+            ],
+        }
+    )
+    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    frame = np.zeros((8, 8, 3), np.uint8)
+    names = {}
+    for cam in ("week", "month"):
+        for days in (3, 8, 31):
+            ev = Event(
+                "s", cam, "tamper", "black", None, now - dt.timedelta(days=days), 1, frame=frame
+            )
+            names[(cam, days)] = save_snapshot(ev, tmp_path)
+    # Recording time counts, not the file's: a restored (touched) old file still goes.
+    for name in names.values():
+        os.utime(tmp_path / name)
+    assert purge_snapshots(cfg, now) == 3
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {names[("week", 3)], names[("month", 3)], names[("month", 8)]}

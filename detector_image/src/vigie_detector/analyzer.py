@@ -1,4 +1,4 @@
-"""One camera's analysis: privacy masks first, then tamper and intrusion."""
+"""One camera's analysis: privacy masks first, then tamper, intrusion and fire."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 
 from vigie_detector.config import CameraConfig, DetectorConfig
 from vigie_detector.events import Event
+from vigie_detector.fire import FIRE_WIDTH, FireDetector
 from vigie_detector.geometry import PrivacyMasker
 from vigie_detector.intrusion import IntrusionDetector, PeopleVerifier
 from vigie_detector.motion import SMALL_WIDTH, MotionDetector
@@ -42,6 +43,8 @@ class CameraAnalyzer:
         if "intrusion" in classes:
             self.motion = MotionDetector(min_area=det.intrusion.min_motion_area)
             self._intrusion_args = (det.intrusion, det.zones, verifier or PeopleVerifier())
+        # Fire is watched at any hour (a fire is an emergency open or closed).
+        self.fire = FireDetector(det.fire, det.zones) if "fire" in classes else None
         self.frames = 0
 
     def closed(self, when: dt.datetime) -> bool:
@@ -82,6 +85,13 @@ class CameraAnalyzer:
                 ]
             else:
                 self.intrusion.reset()
+        if self.fire is not None:
+            # Not silenced by tamper: a fire next to the lens can itself look like
+            # glare or a moved camera, and a missed fire costs more than a double alarm.
+            out += [
+                event("fire", kind, z, s)
+                for kind, z, s in self.fire.update(resize_width(img, FIRE_WIDTH), t)
+            ]
         return out
 
     def check_signal(self, when: dt.datetime, t: float) -> list[Event]:

@@ -9,6 +9,7 @@ Secrets never appear here: the MQTT password is read from ``password_file``.
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,8 +19,8 @@ Polygon = Annotated[list[Point], Field(min_length=3)]
 
 # The only lawful event classes (BRIEF.md: intrusion, fire/smoke, camera tamper).
 EventClass = Literal["intrusion", "tamper", "fire"]
-# Classes this version analyses; "fire" is accepted but not analysed (README).
-ANALYSED_CLASSES = frozenset({"intrusion", "tamper"})
+# Classes this version analyses (all the lawful ones).
+ANALYSED_CLASSES = frozenset({"intrusion", "tamper", "fire"})
 
 
 class Strict(BaseModel):
@@ -102,6 +103,44 @@ class TamperConfig(Strict):
     )
 
 
+class FireConfig(Strict):
+    """Flames (colour + flicker + anchored region) and smoke (grey veil, softened, drifting)."""
+
+    kinds: list[Literal["flame", "smoke"]] = Field(["flame", "smoke"], min_length=1)
+    memory_s: float = Field(
+        2.0, ge=0.4, le=30, description="time constant of the per-pixel colour and flicker maps"
+    )
+    min_persistence: float = Field(
+        0.35, gt=0, le=1, description="share of recent frames a pixel was flame-coloured"
+    )
+    min_flicker: float = Field(
+        0.25, gt=0, le=1, description="share of recent frames a coloured pixel changed"
+    )
+    min_flicker_share: float = Field(
+        0.3, ge=0, le=1, description="share of the anchored coloured area that flickers"
+    )
+    rigid_ratio: float = Field(
+        0.65, gt=0, le=1, description="a region whose change a shift explains below this is rigid"
+    )
+    flicker_luma: int = Field(12, ge=1, le=255, description="brightness jump counted as flicker")
+    min_area: Relative = Field(0.002, description="smallest fire region, relative to frame area")
+    persist_s: float = Field(3.0, ge=0, le=60, description="a region must last this long")
+    gap_s: float = Field(1.0, ge=0, le=60, description="a region may vanish this long")
+    clear_after_s: float = Field(30.0, ge=1, le=3600, description="gone this long: fire is out")
+    cooldown_s: float = Field(600.0, ge=0, le=86_400, description="one event per fire, then this")
+    smoke_max_saturation: int = Field(60, ge=0, le=255, description="smoke is greyish")
+    smoke_softening: float = Field(
+        0.6, gt=0, lt=1, description="texture under smoke below this share of the background's"
+    )
+    smoke_min_blocks: int = Field(
+        4, ge=1, le=1000, description="smallest smoke region, in 8x8 blocks of the 160 px frame"
+    )
+    smoke_warmup_s: float = Field(
+        10.0, ge=0, le=600, description="background learning before smoke is judged"
+    )
+    background_s: float = Field(60.0, ge=5, le=3600, description="background time constant")
+
+
 class Detection(Strict):
     """What to look for on a camera; same keys as the inventory's ``detection``."""
 
@@ -110,6 +149,7 @@ class Detection(Strict):
     active: Literal["outside_opening_hours", "always"] = "outside_opening_hours"
     intrusion: IntrusionConfig = IntrusionConfig()
     tamper: TamperConfig = TamperConfig()
+    fire: FireConfig = FireConfig()
 
     @field_validator("classes")
     @classmethod
@@ -119,15 +159,45 @@ class Detection(Strict):
         return value
 
 
+def _sans_user(url: str) -> str:
+    """The URL without its user:password@ part."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class AnalysisStream(Strict):
+    """The substream the detector reads (the model's ``analysis_stream``)."""
+
+    rtsp_url: str = Field(min_length=1, description="rtsp://… of the substream")
+    resolution: str = Field(pattern=r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
+    fps: float = Field(gt=0, le=30)
+
+    @property
+    def width(self) -> int:
+        return int(self.resolution.split("x")[0])
+
+
 class CameraConfig(Strict):
     id: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
     site: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-    url: str = Field(
-        min_length=1, description="rtsp://… (credentials allowed here, rendered as a secret)"
+    url: str | None = Field(
+        None,
+        min_length=1,
+        description="rtsp://… of the stream to analyse when there is no analysis_stream",
     )
-    fps: float = Field(5.0, gt=0, le=30, description="analysis rate; extra frames are skipped")
+    analysis_stream: AnalysisStream | None = Field(
+        None, description="the camera's substream: read instead of `url`, at its rate"
+    )
+    fps: float | None = Field(
+        None, gt=0, le=30, description="analysis rate (default: the substream's, else 5)"
+    )
     analysis_width: int = Field(
         640, ge=160, le=1920, description="frames are resized to this width"
+    )
+    snapshot_retention_days: int | None = Field(
+        None, ge=1, le=30, description="the camera's retention (default: the detector's)"
     )
     detection: Detection | None = None
     privacy_masks: list[Polygon] = Field(default_factory=list)
@@ -136,6 +206,28 @@ class CameraConfig(Strict):
         description='e.g. "Mo-Fr 07:30-18:00; Sa 08:00-12:00"; null: never open (always closed)',
     )
     timezone: str | None = None
+
+    @model_validator(mode="after")
+    def _a_stream(self) -> CameraConfig:
+        if self.url is None and self.analysis_stream is None:
+            raise ValueError("give the camera an `analysis_stream` (or a `url`)")
+        if (
+            self.url
+            and self.analysis_stream
+            and _sans_user(self.url) != _sans_user(self.analysis_stream.rtsp_url)
+        ):
+            raise ValueError(
+                "`url` must be the analysis substream (analysis_stream.rtsp_url, with its "
+                "credentials): the detector reads the substream, never the main stream"
+            )
+        if self.fps is None:
+            self.fps = self.analysis_stream.fps if self.analysis_stream else 5.0
+        return self
+
+    @property
+    def stream_url(self) -> str:
+        """What the detector opens: `url` (the substream with its credentials) or the substream."""
+        return self.url or self.analysis_stream.rtsp_url
 
     @field_validator("opening_hours")
     @classmethod
@@ -151,7 +243,9 @@ class DetectorConfig(Strict):
     mqtt: MqttConfig | None = Field(None, description="required by `run`, unused by `replay`")
     metrics: MetricsConfig = MetricsConfig()
     snapshots_dir: str = "/var/lib/vigie-detector/snapshots"
-    snapshot_retention_days: int = Field(30, ge=1, le=30, description="CSI L252-5: at most 30 days")
+    snapshot_retention_days: int = Field(
+        30, ge=1, le=30, description="CSI L252-5: at most 30 days; a camera's own is shorter"
+    )
     health_file: str = "/tmp/vigie-detector-health.json"
     timezone: str = "Europe/Paris"
     holidays: list[str] = Field(

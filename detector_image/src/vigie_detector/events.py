@@ -53,22 +53,54 @@ def save_snapshot(event: Event, directory: str | Path) -> str | None:
         return None
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = event.time.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    name = f"{event.site}_{event.camera}_{stamp}_{event.cls}-{event.kind}.jpg"
+    name = snapshot_name(event)
     cv2.imwrite(str(directory / name), event.frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
     event.snapshot = name
     return name
 
 
-def purge_snapshots(directory: str | Path, retention_days: int, now: dt.datetime) -> int:
-    """Snapshots are recordings: destroy them after the retention (CSI L252-5)."""
-    directory = Path(directory)
+SNAPSHOT_STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+def snapshot_name(event: Event) -> str:
+    stamp = event.time.astimezone(dt.UTC).strftime(SNAPSHOT_STAMP)
+    return f"{event.site}_{event.camera}_{stamp}_{event.cls}-{event.kind}.jpg"
+
+
+def recorded_at(name: str) -> tuple[str, str, dt.datetime] | None:
+    """(site, camera, time of the event) read back from a snapshot's name."""
+    parts = name.removesuffix(".jpg").split("_")
+    if len(parts) != 4:
+        return None
+    try:
+        when = dt.datetime.strptime(parts[2], SNAPSHOT_STAMP).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return parts[0], parts[1], when
+
+
+def purge_snapshots(config, now: dt.datetime) -> int:
+    """Snapshots are recordings: each is destroyed after ITS camera's retention.
+
+    The age is the event's time written in the name (recording time), not the
+    file's modification time, which a copy or a restore would reset. A snapshot
+    of a camera no longer configured, or with an unreadable name, is kept for the
+    detector-wide limit only.
+    """
+    directory = Path(config.snapshots_dir)
     if not directory.is_dir():
         return 0
-    limit = now.timestamp() - retention_days * 86_400
+    days = {(c.site, c.id): c.snapshot_retention_days for c in config.cameras}
     removed = 0
     for path in directory.glob("*.jpg"):
-        if path.stat().st_mtime < limit:
+        meta = recorded_at(path.name)
+        if meta is None:
+            when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+            keep = config.snapshot_retention_days
+        else:
+            site, camera, when = meta
+            keep = days.get((site, camera)) or config.snapshot_retention_days
+        if now - when > dt.timedelta(days=keep):
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -18,7 +18,7 @@ from prometheus_client import start_http_server
 
 from vigie_detector import __version__, health, metrics
 from vigie_detector.analyzer import CameraAnalyzer
-from vigie_detector.config import ANALYSED_CLASSES, DetectorConfig
+from vigie_detector.config import DetectorConfig
 from vigie_detector.events import Event, purge_snapshots, save_snapshot, topic
 from vigie_detector.intrusion import PeopleVerifier
 from vigie_detector.stream import CameraStream
@@ -90,11 +90,6 @@ def run_service(config: DetectorConfig) -> int:
     streams = [
         CameraStream(CameraAnalyzer(c, config, verifier), pending.put, stop) for c in config.cameras
     ]
-    unsupported = sorted(
-        {k for c in config.cameras if c.detection for k in c.detection.classes} - ANALYSED_CLASSES
-    )
-    if unsupported:
-        log.warning("classes accepted but not analysed by this version: %s", ", ".join(unsupported))
     for s in streams:
         s.start()
     log.info("vigie-detector %s watching %d camera(s)", __version__, len(streams))
@@ -109,19 +104,17 @@ def run_service(config: DetectorConfig) -> int:
             for s in streams:
                 s.check_signal()
                 metrics.FPS.labels(*s.labels).set(s.fps(now))
-            report(client, config, streams, connected.is_set(), unsupported, "online")
+            report(client, config, streams, connected.is_set(), "online")
         if now >= next_purge:
             next_purge = now + PURGE_EVERY_S
-            purge_snapshots(
-                config.snapshots_dir, config.snapshot_retention_days, dt.datetime.now(dt.UTC)
-            )
+            purge_snapshots(config, dt.datetime.now(dt.UTC))
 
     log.info("stopping")
     for s in streams:
         s.join(timeout=10)
     while not pending.empty():
         publish(client, config, pending.get_nowait())
-    report(client, config, streams, False, unsupported, "offline").wait_for_publish(timeout=5)
+    report(client, config, streams, False, "offline").wait_for_publish(timeout=5)
     client.disconnect()
     client.loop_stop()
     return 0
@@ -137,7 +130,7 @@ def publish(client: mqtt.Client, config: DetectorConfig, ev: Event) -> None:
     client.publish(topic(config.mqtt.topic_prefix, ev.site, ev.camera), ev.to_json(), qos=1)
 
 
-def report(client, config, streams, mqtt_ok, unsupported, status) -> mqtt.MQTTMessageInfo:
+def report(client, config, streams, mqtt_ok, status) -> mqtt.MQTTMessageInfo:
     now = time.monotonic()
     doc = {
         "status": status,
@@ -147,7 +140,6 @@ def report(client, config, streams, mqtt_ok, unsupported, status) -> mqtt.MQTTMe
         "cameras": len(streams),
         "cameras_up": sum(s.up for s in streams),
         "fps": {f"{s.labels[0]}/{s.labels[1]}": round(s.fps(now), 2) for s in streams},
-        "unsupported_classes": unsupported,
     }
     try:
         health.write(config.health_file, doc)

@@ -41,7 +41,7 @@ class CameraStream(threading.Thread):
         while not self.stop.is_set():
             metrics.RECONNECTS.labels(*self.labels).inc()
             cap = cv2.VideoCapture(
-                self.analyzer.cam.url,
+                self.analyzer.cam.stream_url,
                 cv2.CAP_FFMPEG,
                 [
                     cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,

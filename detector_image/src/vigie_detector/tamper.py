@@ -17,6 +17,7 @@ import numpy as np
 from vigie_detector.config import TamperConfig
 
 STRUCTURE_SIZE = (40, 24)
+FROZEN_MAX_CHANGE = 6  # grey levels on the 160 px frame
 
 
 @dataclass
@@ -152,7 +153,14 @@ class TamperDetector:
         return events
 
     def _frozen(self, small: np.ndarray, t: float) -> bool:
-        same = self.prev_small is not None and np.array_equal(small, self.prev_small)
+        # "Identical" up to re-encoding: a hung encoder's repeated picture is
+        # re-quantised at every key frame (max change of a few levels), while a
+        # live picture always has a moving or noisy pixel well above that.
+        same = (
+            self.prev_small is not None
+            and self.prev_small.shape == small.shape
+            and int(cv2.absdiff(small, self.prev_small).max()) <= FROZEN_MAX_CHANGE
+        )
         self.prev_small = small.copy()
         if not same:
             self.frozen_since = None

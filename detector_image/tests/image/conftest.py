@@ -97,7 +97,7 @@ def detector(images, camera, broker, subscriber, tmp_path_factory):
                 "url": f"rtsp://{camera['address']}:554/stream",
                 "opening_hours": None,
                 "detection": {
-                    "classes": ["intrusion", "tamper"],
+                    "classes": ["intrusion", "tamper", "fire"],
                     "zones": {"floor": [[0, 0.3], [1, 0.3], [1, 1], [0, 1]]},
                     "tamper": {"signal_loss_after_s": 4},
                 },
