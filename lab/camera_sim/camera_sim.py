@@ -8,6 +8,11 @@ rate, so clients and recorders see a clean endless stream, like a camera.
 Runs with the system python3 and Debian's GStreamer (gir1.2-gst-rtsp-server-1.0),
 on the host or in the image vigie/camera-sim:bookworm.
 
+With --credentials FILE (lines "user:password"), every mount requires RTSP
+authentication (digest, or basic with --auth basic), like a real camera: a client with a wrong or
+no credential gets 401 and no stream. The password is read from a file, never
+from the command line.
+
     camera_sim.py --address 127.0.0.1 --port 8554 --mount /cam1=FILE.h264[@FPS] ...
 """
 
@@ -19,10 +24,50 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 AU_CAPS = "video/x-h264,stream-format=byte-stream,alignment=au"
+ROLE = "camera-user"
+
+
+def read_credentials(path: str) -> list[tuple[str, str]]:
+    """'user:password' lines (blank lines and # comments ignored)."""
+    pairs = []
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                user, sep, password = line.partition(":")
+                if not sep or not user or not password:
+                    raise SystemExit(f"camera_sim: {path}: expected user:password lines")
+                pairs.append((user, password))
+    if not pairs:
+        raise SystemExit(f"camera_sim: {path}: no credential")
+    return pairs
+
+
+def require_auth(server, factories, credentials: list[tuple[str, str]], method: str) -> None:
+    """Digest (default, as cameras do) or basic: only authenticated users may play a mount.
+    GI exposes the methods as an enum, not flags: one method per server."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, ROLE)
+    for user, password in credentials:
+        if method == "basic":
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        else:
+            auth.add_digest(user, password, token)
+    auth.set_supported_methods(
+        GstRtsp.RTSPAuthMethod.BASIC if method == "basic" else GstRtsp.RTSPAuthMethod.DIGEST
+    )
+    server.set_auth(auth)
+    role = Gst.Structure.new_from_string(
+        f"{ROLE}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
+    )
+    for factory in factories:
+        factory.add_role_from_structure(role)
 
 
 def parse_mount(text: str) -> tuple[str, str, int]:
@@ -96,6 +141,10 @@ def main() -> int:
         required=True,
         help="/PATH=FILE.h264[@FPS] (repeatable; FPS defaults to 5)",
     )
+    parser.add_argument(
+        "--credentials", metavar="FILE", help="require RTSP auth: FILE of user:password lines"
+    )
+    parser.add_argument("--auth", choices=["digest", "basic"], default="digest")
     args = parser.parse_args()
 
     Gst.init(None)
@@ -103,8 +152,12 @@ def main() -> int:
     server.set_address(args.address)
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
+    factories = []
     for mount, path, fps in args.mount:
-        mounts.add_factory(mount, LoopingFactory(load_access_units(path), fps))
+        factories.append(LoopingFactory(load_access_units(path), fps))
+        mounts.add_factory(mount, factories[-1])
+    if args.credentials:
+        require_auth(server, factories, read_credentials(args.credentials), args.auth)
     if server.attach(None) == 0:
         print(f"camera_sim: cannot listen on {args.address}:{args.port}", file=sys.stderr)
         return 1
@@ -112,9 +165,10 @@ def main() -> int:
     loop = GLib.MainLoop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
+    auth = "authentication required" if args.credentials else "no authentication"
     for mount, path, fps in args.mount:
         print(
-            f"camera_sim: rtsp://{args.address}:{args.port}{mount} <- {path} @ {fps} fps",
+            f"camera_sim: rtsp://{args.address}:{args.port}{mount} <- {path} @ {fps} fps ({auth})",
             flush=True,
         )
     loop.run()
