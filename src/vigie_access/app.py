@@ -55,6 +55,14 @@ class Api:
         headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
         return web.Response(status=d.status, headers=headers)
 
+    async def refused(self, request: web.Request) -> web.Response:
+        """Anything nginx could not route (a path above the root): journaled, 403."""
+        uri = request.headers.get("X-Original-URI", request.path_qs)
+        if request.path == "/_refused":  # nginx could not parse it: its request line
+            uri = "/../" + request.headers.get("X-Request-Line", "")[:300]
+        d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
+        return web.Response(status=403 if d.allow else d.status)
+
     async def playlist(self, request: web.Request) -> web.Response:
         g = self.core.store.grant(request.match_info["grant"])
         if g is None:  # unreachable behind auth_request; refuse anyway
@@ -212,6 +220,7 @@ def build(api: Api) -> web.Application:
     r.add_get("/operateur/", api.page)
     r.add_get("/operateur/{name}", api.page)
     r.add_get("/metrics", api.metrics_handler)
+    r.add_route("*", "/{tail:.*}", api.refused)
     return app
 
 

@@ -54,18 +54,48 @@ def test_inventory(dst: Path) -> Path:
     """The pilot with pseudonymous operators on its agencies (if it has none yet)."""
     shutil.copytree(ROOT / "inventories/pilot", dst)
     yaml = YAML()
-    path = dst / "agencies.yml"
-    doc = yaml.load(path.read_text())
-    for agency in doc["agencies"]:
-        ident = agency["id"]
-        agency.setdefault("dpo", f"dpo@{ident}.example")
-        if agency["kind"] == "platform_admin":  # administrators never view: no operators
+    for path in sorted(dst.rglob("*.yml")):
+        doc = yaml.load(path.read_text())
+        if not isinstance(doc, dict) or "agencies" not in doc:
             continue
-        agency.setdefault("operators", OPERATORS.get(ident, [f"{ident}/op-0001"]))
-        agency.setdefault("supervisors", [f"{ident}/sup-01"])
-    with path.open("w") as fh:
-        yaml.dump(doc, fh)
+        for agency in doc["agencies"]:
+            ident = agency["id"]
+            agency.setdefault("dpo", f"dpo@{ident}.example")
+            if agency["kind"] == "platform_admin":  # administrators never view: no operators
+                continue
+            if not agency.get("operators"):
+                agency["operators"] = OPERATORS.get(ident, [f"{ident}/op-0001"])
+            if not agency.get("supervisors"):
+                agency["supervisors"] = [f"{ident}/sup-01"]
+        with path.open("w") as fh:
+            yaml.dump(doc, fh)
     return dst
+
+
+def nginx_proc(d: Path, servers: str, port: int) -> Proc:
+    main = d / "nginx.conf"
+    main.write_text(
+        f"""daemon off;
+user root;
+worker_processes {os.environ.get("VIGIE_NGINX_WORKERS", "1")};
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log {os.environ.get("VIGIE_NGINX_ACCESS_LOG", f"{d}/access.log")};
+  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
+  fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+  types {{ video/mp2t ts; application/json json; }}
+  {servers}
+}}
+"""
+    )
+    return Proc(
+        f"nginx {d.name}",
+        [need("nginx"), "-c", str(main), "-e", str(d / "error.log")],
+        d / "stdout",
+        lambda: port_open(port),
+    ).start()
 
 
 class Gateway:
@@ -160,36 +190,20 @@ class Gateway:
             access_gateway__crl=self.pki.crl,
             access_gateway__metrics_listen=f"127.0.0.1:{self.metrics_port}",
         )
-        main = d / "nginx.conf"
-        main.write_text(
-            f"""daemon off;
-user root;
-worker_processes {os.environ.get("VIGIE_NGINX_WORKERS", "1")};
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log {d}/access.log;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  types {{ video/mp2t ts; application/json json; }}
-  include {server};
-  # The recorder's segment server (read-only, JSON index): in production on the
-  # recorder, reachable from the gateway only.
-  server {{
+        self.procs["nginx"] = nginx_proc(d, f"include {server};", self.https_port)
+        # The recorder's segment server (read-only, JSON index): in production on the
+        # recorder, reachable from the gateway only. Its own process: it can fail alone.
+        r = self.root / "recorder"
+        r.mkdir()
+        self.procs["recorder"] = nginx_proc(
+            r,
+            f"""server {{
     listen 127.0.0.1:{self.recorder_port};
     root {self.storage};
     location / {{ autoindex on; autoindex_format json; limit_except GET {{ deny all; }} }}
-  }}
-}}
-"""
+  }}""",
+            self.recorder_port,
         )
-        self.procs["nginx"] = Proc(
-            "nginx",
-            [need("nginx"), "-c", str(main), "-e", str(d / "error.log")],
-            d / "stdout",
-            lambda: port_open(self.https_port) and port_open(self.recorder_port),
-        ).start()
 
     def _service(self) -> None:
         d = self.root / "service"
