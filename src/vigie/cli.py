@@ -203,6 +203,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.set_defaults(func=cmd_generate)
     sub.add_parser("rules", help="list every rule with its source").set_defaults(func=cmd_rules)
+    from vigie.access.cli import register as register_access
+    from vigie.audit.cli import register as register_audit
+
+    register_access(sub, _directory)
+    register_audit(sub)
     return p
 
 

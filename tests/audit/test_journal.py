@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import sample
+from audit_support import sample
 
 from vigie.audit.journal import CHECKPOINTS, ENTRIES, LEAVES, Journal, JournalError
 from vigie.audit.merkle import leaf_hash, verify_inclusion

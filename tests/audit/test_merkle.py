@@ -78,3 +78,13 @@ def test_wrong_proofs_fail():
     assert not verify_consistency(10, 20, other.root(10), r, levels.consistency(10, 20))
     assert not verify_consistency(10, 20, levels.root(10), r, other.consistency(10, 20))
     assert not verify_consistency(20, 10, r, levels.root(10), [])
+
+
+def test_verifier_keys_round_trip():
+    """Key texts are `name+hexid+base64`; base64 may itself hold `+`."""
+    from vigie.audit.note import COSIGNATURE, ED25519, Signer, Verifier
+
+    for i in range(40):
+        signer = Signer.generate(f"key-{i}", ED25519 if i % 2 else COSIGNATURE)
+        parsed = Verifier.parse(signer.verifier.text())
+        assert parsed.text() == signer.verifier.text() and parsed.id == signer.verifier.id

@@ -4,13 +4,14 @@
     policy.competent("col-houdan/portail", Event("detector", "intrusion"))
     policy.authorize(Request("ggd78/op-0007", "view_clip", "col-houdan/portail", event))
 
-The policy set is parsed once; each request carries only the entities it touches
-(operator, approver, agency, site, camera). Unknown names are refused before the
-engine; an engine error is a refusal (fail closed).
+The policy set is parsed once; the entities are sliced per site (the site, its
+cameras, every agency and operator) and each slice is parsed once, on first use.
+Unknown names are refused before the engine; an engine error is a refusal (fail closed).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import cedarpy
@@ -57,6 +58,7 @@ class AccessPolicy:
             for s in inv.sites.values()
             for c in s.cameras
         }
+        self._slices: dict[str, cedarpy.Entities] = {}
 
     @classmethod
     def from_inventory(cls, inv: Inventory) -> AccessPolicy:
@@ -69,26 +71,20 @@ class AccessPolicy:
         unknown = self._unknown(req)
         if unknown:
             return Verdict(False, "ACCESS-UNKNOWN", unknown)
-        ents = [self._operators[req.operator], self._agencies[req.agency]]
-        if req.approver in self._operators and req.approver != req.operator:
-            ents.append(self._operators[req.approver])
-        ents += self._place(req.camera)
-        return self._decide([req], ents)[0]
+        return self._decide([req], self._slice(req.camera.split("/", 1)[0]))[0]
 
     def competent(self, camera: str, event: Event) -> list[Competence]:
         """Every agency's verdict for `event` at `camera` (view_clip; export for a
         requisition). The allowed ones are the agencies to notify, with the rule behind."""
         if camera not in self._cameras:
             return []
-        ents = self._place(camera)
         reqs = []
         for agency in self.inv.agencies.values():
             op = self.representative(agency.id)
-            ents += [self._agencies[agency.id], self._representative_entity(agency.id)]
             action = "export" if event.way == "requisition" else "view_clip"
             approved_by = self._sites[camera.split("/")[0]]["attrs"]["requisition_approver"]
             reqs.append(Request(op, action, camera, event, approved_by=approved_by))
-        verdicts = self._decide(reqs, ents)
+        verdicts = self._decide(reqs, self._slice(camera.split("/", 1)[0]))
         return [Competence(r.agency, v) for r, v in zip(reqs, verdicts, strict=True)]
 
     def competent_agencies(self, camera: str, event: Event) -> list[tuple[str, str]]:
@@ -96,6 +92,11 @@ class AccessPolicy:
         return [
             (c.agency, c.verdict.rule) for c in self.competent(camera, event) if c.verdict.allowed
         ]
+
+    def warm(self) -> None:
+        """Parse every site's entities now (the gateway calls it at start)."""
+        for site in self.inv.sites:
+            self._slice(site)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -107,8 +108,15 @@ class AccessPolicy:
     def _representative_entity(self, agency: str) -> dict:
         return cedar.operator_entity(self.representative(agency), self.inv.agencies[agency])
 
-    def _place(self, camera: str) -> list[dict]:
-        return [self._sites[camera.split("/", 1)[0]], self._cameras[camera]]
+    def _slice(self, site: str) -> cedarpy.Entities:
+        """The entities a decision at this site may touch, parsed once."""
+        handle = self._slices.get(site)
+        if handle is None:
+            ents = [self._sites[site], *self._agencies.values(), *self._operators.values()]
+            ents += [self._representative_entity(a) for a in self._agencies]
+            ents += [self._cameras[f"{site}/{c.id}"] for c in self.inv.sites[site].cameras]
+            handle = self._slices[site] = cedarpy.Entities.from_json_str(json.dumps(ents))
+        return handle
 
     def _unknown(self, req: Request) -> str:
         if req.operator not in self._operators:
@@ -119,7 +127,7 @@ class AccessPolicy:
             return f"unknown action {req.action!r}"
         return ""
 
-    def _decide(self, reqs: list[Request], ents: list[dict]) -> list[Verdict]:
+    def _decide(self, reqs: list[Request], ents) -> list[Verdict]:
         results = cedarpy.is_authorized_batch(
             [_cedar_request(r) for r in reqs], self._policy_set, ents
         )

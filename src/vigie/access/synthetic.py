@@ -32,6 +32,11 @@ def enrich(inv: Inventory, *, seed: int = 0) -> Inventory:
         )
     for agency in add:
         inv.agencies[agency.id] = agency
+    for agency in inv.agencies.values():
+        if agency.kind != "platform_admin":
+            agency.operators = [f"{agency.id}/op-0001", f"{agency.id}/op-0002"]
+            agency.supervisors = [f"{agency.id}/sup-0001"]
+            agency.dpo = f"dpo@{agency.id}.example"
     for auth in inv.authorisations.values():
         auth.requisition_approver = "cd78-supervision/sup-0001"
     for site in inv.sites.values():

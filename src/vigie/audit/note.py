@@ -52,7 +52,7 @@ class Verifier:
     @classmethod
     def parse(cls, text: str) -> Verifier:
         try:
-            name, hexid, b64 = text.strip().rsplit("+", 2)
+            name, hexid, b64 = text.strip().split("+", 2)
             raw = base64.b64decode(b64, validate=True)
             v = cls(name, raw[0], Ed25519PublicKey.from_public_bytes(raw[1:]))
         except (ValueError, IndexError) as exc:

@@ -1,0 +1,219 @@
+"""Speed of access on event and of the audit journal (issue 9), on one core.
+
+Prints each figure beside its goal, and side-by-side ratios:
+- per-segment check (token + certificate binding + camera + window): goal >= 5,000/s;
+  HMAC-SHA256 beside an Ed25519 signature check of the same payload;
+- policy decisions by the Cedar engine on a generated 4,000-camera département:
+  goal >= 1,000/s; the model's own rules beside it;
+- journal appends with checkpoints: goal >= 10,000/s;
+- `vigie audit verify` of 1,000,000 entries: goal <= 10 s;
+- the differential engine vs model on every camera x agency x event class of the
+  département (skip with --quick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from vigie.access.competence import decide
+from vigie.access.differential import all_cameras, compare, events_for
+from vigie.access.events import Request
+from vigie.access.policy import AccessPolicy
+from vigie.access.synthetic import enrich
+from vigie.access.tokens import Grant, TokenAuthority, fingerprint_of
+from vigie.audit.journal import Journal
+from vigie.audit.note import COSIGNATURE, Signer
+from vigie.audit.verify import verify
+from vigie.audit.witness import Witness
+from vigie.generate import generate
+from vigie.loader import load_inventory
+
+
+def rate(n: int, fn) -> tuple[float, float]:
+    start = time.perf_counter()
+    fn(n)
+    elapsed = time.perf_counter() - start
+    return n / elapsed, elapsed
+
+
+def show(name: str, value: float, goal: str, ok: bool, unit: str = "/s") -> None:
+    print(f"{name:58} {value:>12,.0f}{unit:3}  goal {goal:10} {'ok' if ok else 'MISSED'}")
+
+
+def bench_tokens(n: int) -> None:
+    authority = TokenAuthority(TokenAuthority.new_key())
+    now = int(time.time())
+    cam = "col-houdan/portail"
+    grant = Grant("g-1", "ggd78", (cam,), now - 300, now + 900, now + 900)
+    fp = fingerprint_of(b"cert")
+    token = authority.issue("ggd78/op-0007", fp, grant)
+
+    def checks(k: int) -> None:
+        for _ in range(k):
+            authority.check(token, fp, cam, start=now + 10, end=now + 14)
+
+    hmac_rate, _ = rate(n, checks)
+    show(
+        "per-segment check, HMAC-SHA256 token (checks/s/core)",
+        hmac_rate,
+        ">= 5,000",
+        hmac_rate >= 5000,
+    )
+    key = Ed25519PrivateKey.generate()
+    payload = token.encode()
+    sig = key.sign(payload)
+    public = key.public_key()
+
+    def ed(k: int) -> None:
+        for _ in range(k):
+            public.verify(sig, payload)
+
+    ed_rate, _ = rate(n // 4, ed)
+    print(f"{'  beside: Ed25519 verify of the same payload alone (/s)':58} {ed_rate:>12,.0f}/s")
+    print(f"{'  ratio HMAC check / Ed25519 verify':58} {hmac_rate / ed_rate:>12.1f}x")
+
+
+def bench_decisions(inv, policy: AccessPolicy, n: int) -> None:
+    rng = random.Random(1)
+    cameras = all_cameras(inv)
+    ops = {
+        a.id: (a.operators or [AccessPolicy.representative(a.id)])[0] for a in inv.agencies.values()
+    }
+    reqs = []
+    for _ in range(n):
+        cam = rng.choice(cameras)
+        event = rng.choice(events_for(inv, cam))
+        agency = rng.choice(list(ops))
+        action = "export" if event.way == "requisition" else "view_clip"
+        approver = "cd78-supervision/sup-0001"
+        reqs.append(Request(ops[agency], action, cam, event, approved_by=approver))
+
+    start = time.perf_counter()
+    policy.warm()
+    print(
+        f"{'  policy start: entities of every site parsed once (s)':58} "
+        f"{time.perf_counter() - start:>12.2f} s"
+    )
+
+    def engine(k: int) -> None:
+        for req in reqs[:k]:
+            policy.authorize(req)
+
+    def model(k: int) -> None:
+        for req in reqs[:k]:
+            decide(inv, req, representative=True)
+
+    e_rate, _ = rate(n, engine)
+    show(
+        "policy decisions, Cedar engine, 4,000 cameras (/s/core)",
+        e_rate,
+        ">= 1,000",
+        e_rate >= 1000,
+    )
+    m_rate, _ = rate(n, model)
+    print(f"{'  beside: the model rules in Python (/s)':58} {m_rate:>12,.0f}/s")
+    print(f"{'  ratio engine / model':58} {e_rate / m_rate:>12.2f}x")
+    cams = rng.sample(cameras, 200)
+    start = time.perf_counter()
+    for cam in cams:
+        policy.competent(cam, events_for(inv, cam)[0])
+    el = time.perf_counter() - start
+    per = len(inv.agencies) * len(cams) / el
+    print(
+        f"{'  grant time: competent(), every agency for one event (/s)':58} "
+        f"{len(cams) / el:>12,.0f}/s"
+        f"  ({per:,.0f} decisions/s in batch)"
+    )
+
+
+def bench_journal(tmp: Path, n: int) -> None:
+    key = Signer.generate("vigie-journal-bench")
+    witness_key = Signer.generate("dpo-bench", COSIGNATURE)
+    witness = Witness(witness_key, key.verifier, tmp / "witness.json")
+    entry = {
+        "action": "segment_served",
+        "decision": "allow",
+        "actor": {"agency": "ggd78", "operator": "ggd78/op-0007"},
+        "camera": "col-houdan/portail",
+        "event": "ev-2026-11-27-000123",
+        "window": [1_764_230_000, 1_764_231_200],
+        "rule": "ACCESS-FORCE-COMPETENT",
+        "reason": "token valid, segment inside the granted window",
+    }
+    journal = Journal(tmp / "journal", key, checkpoint_every=1000, checkpoint_interval_s=1.0)
+
+    def appends(k: int) -> None:
+        for i in range(k):
+            journal.append(entry)
+            if i % 100_000 == 99_999:  # the witness cosigns now and then
+                old = witness.last()[0]
+                note = journal.checkpoint()
+                journal.add_cosignature(witness.cosign(note, journal.prove_consistency(old)))
+
+    a_rate, _ = rate(n, appends)
+    journal.checkpoint()
+    journal.close()
+    show(
+        f"journal appends, checkpoint every 1,000 (appends/s/core, {n:,})",
+        a_rate,
+        ">= 10,000",
+        a_rate >= 10_000,
+    )
+    start = time.perf_counter()
+    report = verify(tmp / "journal", key.verifier, witness_key.verifier, entry=n // 2)
+    el = time.perf_counter() - start
+    assert report.ok, report.problems
+    show(
+        f"verify {report.size:,} entries, {report.checkpoints:,} checkpoints (s)",
+        el,
+        "<= 10 s",
+        el <= 10,
+        " s",
+    )
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smaller runs, no full differential")
+    args = p.parse_args()
+    quick = args.quick
+    print(f"# bench-access ({'quick' if quick else 'full'}), one core\n")
+    bench_tokens(20_000 if quick else 200_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        generate(tmp / "dept", cameras=4000, seed=1)
+        inv = enrich(load_inventory(tmp / "dept", today=dt.date(2026, 6, 1)))
+        print(
+            f"\ngenerated département: {inv.camera_count():,} cameras, {len(inv.sites)} sites, "
+            f"{len(inv.agencies)} agencies"
+        )
+        policy = AccessPolicy.from_inventory(inv)
+        bench_decisions(inv, policy, 2_000 if quick else 20_000)
+        if not quick:
+            start = time.perf_counter()
+            fresh = AccessPolicy.from_inventory(inv)
+            result = compare(inv, fresh, all_cameras(inv))
+            el = time.perf_counter() - start
+            print(
+                f"{'differential engine vs model, every camera x agency x class':58} "
+                f"{result.decisions:>12,} decisions, {len(result.disagreements)} disagreement(s), "
+                f"{result.allowed:,} allowed, {el:.0f} s"
+            )
+            if result.disagreements:
+                print("\n".join(result.disagreements[:20]))
+                return 1
+        print()
+        bench_journal(tmp, 100_000 if quick else 1_000_000)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
