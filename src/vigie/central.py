@@ -31,9 +31,33 @@ def notification_topic(agency_id: str) -> str:
     return f"{TOPIC_PREFIX}/agencies/{agency_id}/notifications"
 
 
-def alarm_topic(site_id: str) -> str:
-    """Where a building's own systems (intrusion panel, fire alarm) post alarms."""
-    return f"{TOPIC_PREFIX}/{site_id}/alarms"
+def alarm_topic(site_id: str, source_id: str) -> str:
+    """Where one of a building's own systems (intrusion panel, fire alarm) posts alarms."""
+    return f"{TOPIC_PREFIX}/{site_id}/alarms/{source_id}"
+
+
+@dataclass(frozen=True)
+class AlarmFeed:
+    site: str
+    source: str  # the alarm source's id in the inventory
+    identity: str  # its certificate subject (broker user)
+    cls: str  # intrusion | fire
+    cameras: tuple[str, ...]  # the cameras it opens
+
+
+ALARM_CLASS = {"intrusion_panel": "intrusion", "fire_alarm": "fire"}
+
+
+def alarm_feeds(inv: Inventory) -> dict[tuple[str, str], AlarmFeed]:
+    """Every authenticated alarm source of the inventory, by (site, source id)."""
+    out = {}
+    for site in inv.sites.values():
+        for src in getattr(site, "alarm_sources", []):
+            cams = tuple(src.cameras) or tuple(c.id for c in site.cameras)
+            out[(site.id, src.id)] = AlarmFeed(
+                site.id, src.id, src.identity, ALARM_CLASS[src.kind], cams
+            )
+    return out
 
 
 def agency_identity(agency_id: str) -> str:
@@ -86,9 +110,10 @@ def _analysed(inv: Inventory) -> dict[tuple[str, int], list[tuple[Site, Camera]]
 
 def broker_users(inv: Inventory) -> list[BrokerUser]:
     """Every broker identity and its topics: a detector writes only its own
-    cameras' event topics (and its health), an agency reads only its own
-    notification topic, the access service reads events and alarms and writes
-    notifications. Sorted by name, so the ACL file is stable."""
+    cameras' event topics (and its health), a building's alarm source only its
+    own alarm topic, an agency reads only its own notification topic, the access
+    service reads events and alarms and writes notifications. Sorted by name, so
+    the ACL file is stable."""
     users: list[BrokerUser] = []
     for (site_id, number), cams in sorted(_analysed(inv).items()):
         name = detector_identity(site_id, number)
@@ -96,6 +121,8 @@ def broker_users(inv: Inventory) -> list[BrokerUser]:
         users.append(
             BrokerUser(name, "detector", [*topics, f"{TOPIC_PREFIX}/detectors/{name}/health"])
         )
+    for feed in alarm_feeds(inv).values():
+        users.append(BrokerUser(feed.identity, "alarm", [alarm_topic(feed.site, feed.source)]))
     for agency in inv.agencies.values():
         if agency.kind == "platform_admin":
             continue
@@ -107,7 +134,7 @@ def broker_users(inv: Inventory) -> list[BrokerUser]:
             ACCESS_SERVICE,
             "service",
             write=[f"{TOPIC_PREFIX}/agencies/+/notifications"],
-            read=[f"{TOPIC_PREFIX}/+/+/events", f"{TOPIC_PREFIX}/+/alarms"],
+            read=[f"{TOPIC_PREFIX}/+/+/events", f"{TOPIC_PREFIX}/+/alarms/+"],
         )
     )
     return sorted(users, key=lambda u: u.name)

@@ -17,13 +17,14 @@ from vigie.central import ACCESS_SERVICE, TOPIC_PREFIX
 
 log = logging.getLogger("vigie-access.mqtt")
 EVENTS = f"{TOPIC_PREFIX}/+/+/events"
-ALARMS = f"{TOPIC_PREFIX}/+/alarms"
+ALARMS = f"{TOPIC_PREFIX}/+/alarms/+"
 
 
 class Bus:
-    def __init__(self, cfg, on_event):
+    def __init__(self, cfg, on_event, feeds):
         self.cfg = cfg
         self.on_event = on_event  # (doc, origin, now) -> None
+        self.feeds = feeds  # (site, source id) -> vigie.central.AlarmFeed
         self.connected = threading.Event()
         c = self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
@@ -74,15 +75,25 @@ class Bus:
             return
         # The broker's ACL lets a detector write only its cameras' topics; the
         # payload must name the camera of its topic, or it could speak for another.
+        docs, origin = [doc], "detector"
         if parts[-1] == "events":
-            origin = "detector"
             if (doc.get("site"), doc.get("camera")) != (parts[1], parts[2]):
-                doc = {**doc, "site": parts[1], "camera": "?mismatch"}
+                docs = [{**doc, "site": parts[1], "camera": "?mismatch"}]
         else:
-            origin = "alarm"
-            if doc.get("site") != parts[1]:
-                doc = {**doc, "camera": "?mismatch"}
-        try:
-            self.on_event(doc, origin, now)
-        except Exception:  # the message must not be lost silently: it is logged
-            log.exception("event on %s not processed", msg.topic)
+            # Only the source named in the inventory may write this topic (ACL): its
+            # alarm opens the cameras it covers, for its own class.
+            feed = self.feeds.get((parts[1], parts[3]))
+            if feed is None:
+                return
+            origin = f"alarm:{feed.identity}"
+            stamp = doc.get("time") or now.isoformat(timespec="milliseconds")
+            docs = [
+                {"site": feed.site, "camera": cam, "class": feed.cls, "kind": "alarm",
+                 "time": stamp, "source": feed.source}
+                for cam in feed.cameras
+            ]  # fmt: skip
+        for d in docs:
+            try:
+                self.on_event(d, origin, now)
+            except Exception:  # the message must not be lost silently: it is logged
+                log.exception("event on %s not processed", msg.topic)

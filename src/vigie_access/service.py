@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vigie.access.settings import site_settings
 from vigie.access.tokens import MAX_LIFETIME_S, TokenAuthority
-from vigie.central import camera_sources
+from vigie.central import alarm_feeds, camera_sources
 from vigie.model import Inventory
 from vigie_access.adapters import ModelPolicy
 from vigie_access.core import AccessCore
@@ -46,7 +46,7 @@ def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
                 (dt.datetime.now(dt.UTC) - parse(doc["time"])).total_seconds()
             )
 
-    bus = Bus(cfg.mqtt, on_event)
+    bus = Bus(cfg.mqtt, on_event, alarm_feeds(inv))
     core = AccessCore(
         store=Store(cfg.database),
         policy=ModelPolicy(inv),

@@ -31,6 +31,13 @@ from vigie.loader import load_inventory
 SEGMENT_S = 2
 SITE, CAMERA = "col-rameau-versailles", "portail"
 LIVE_CAMERA = "hall"
+# The collège's intrusion panel, as the inventory names it (if the pilot has none).
+ALARM_SOURCE = {
+    "id": "centrale-intrusion",
+    "kind": "intrusion_panel",
+    "identity": f"{SITE}/alarm-01",
+    "cameras": ["couloir-a", "couloir-b"],
+}
 # Pseudonymous operators for the pilot's agencies, if the pilot has none.
 OPERATORS = {
     "dipn78": ["dipn78/op-0001", "dipn78/op-0002"],
@@ -51,14 +58,18 @@ def need(binary: str) -> str:
 
 
 def test_inventory(dst: Path) -> Path:
-    """The pilot with pseudonymous operators on its agencies (if it has none yet)."""
+    """The pilot, plus what the tests need if the pilot lacks it: pseudonymous
+    operators on its agencies, and an alarm source at the test collège."""
     shutil.copytree(ROOT / "inventories/pilot", dst)
     yaml = YAML()
     for path in sorted(dst.rglob("*.yml")):
         doc = yaml.load(path.read_text())
-        if not isinstance(doc, dict) or "agencies" not in doc:
+        if not isinstance(doc, dict) or path.name == "netplan.lock.yml":
             continue
-        for agency in doc["agencies"]:
+        for site in doc.get("sites") or []:
+            if site["id"] == SITE and not site.get("alarm_sources"):
+                site["alarm_sources"] = [ALARM_SOURCE]
+        for agency in doc.get("agencies") or []:
             ident = agency["id"]
             agency.setdefault("dpo", f"dpo@{ident}.example")
             if agency["kind"] == "platform_admin":  # administrators never view: no operators
