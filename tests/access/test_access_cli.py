@@ -96,3 +96,43 @@ def test_audit_keygen_verify_show(tmp_path):
     r = vigie("audit", "verify", tmp_path / "j", "--key", pub)
     assert r.returncode == 1 and "entry 17:" in r.stdout
     assert vigie("audit", "verify", tmp_path / "j", "--key", tmp_path / "none").returncode == 2
+
+
+def test_audit_cosign_as_the_witness(tmp_path):
+    keys = tmp_path / "keys"
+    assert vigie("audit", "keygen", "vigie-journal-78", keys).returncode == 0
+    assert vigie("audit", "keygen", "dpo-78", keys, "--witness").returncode == 0
+    signer = Signer.from_pem("vigie-journal-78", (keys / "vigie-journal-78.key").read_bytes())
+    cosign = (
+        "audit", "cosign", tmp_path / "j", "--witness-key", keys / "dpo-78.key", "--name",
+        "dpo-78", "--log-key", keys / "vigie-journal-78.pub", "--state", tmp_path / "w.json",
+    )  # fmt: skip
+    with Journal(tmp_path / "j", signer) as journal:
+        for i in range(10):
+            journal.append({"action": "grant_created", "decision": "allow", "n": i})
+        journal.checkpoint()
+    r = vigie(*cosign)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with Journal(tmp_path / "j", signer) as journal:
+        journal.append({"action": "grant_created", "decision": "allow", "n": 10})
+        journal.checkpoint()
+    assert vigie(*cosign).returncode == 0
+    witness = ("--witness", keys / "dpo-78.pub")
+    assert (
+        vigie(
+            "audit", "verify", tmp_path / "j", "--key", keys / "vigie-journal-78.pub", *witness
+        ).returncode
+        == 0
+    )
+    # The log rewrites its history and signs it: the witness refuses.
+    lines = (tmp_path / "j" / ENTRIES).read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace('"n":2', '"n":20')
+    (tmp_path / "j" / ENTRIES).write_text("".join(lines))
+    (tmp_path / "j" / "leaves.bin").unlink()
+    for f in (tmp_path / "j" / "checkpoints").iterdir():
+        f.unlink()
+    with Journal(tmp_path / "j", signer) as journal:
+        journal.append({"action": "grant_created", "decision": "allow", "n": 11})
+        journal.checkpoint()
+    r = vigie(*cosign)
+    assert r.returncode == 1 and "WITNESS-REFUSED" in r.stdout and "not consistent" in r.stdout

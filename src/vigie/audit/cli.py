@@ -1,4 +1,4 @@
-"""`vigie audit verify|show|keygen`."""
+"""`vigie audit verify|show|cosign|keygen`."""
 
 from __future__ import annotations
 
@@ -104,6 +104,45 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cosign(args: argparse.Namespace) -> int:
+    """The witness (the DPO's key, on the DPO's host): cosign the journal's latest
+    checkpoint after checking it is consistent with the last one it cosigned."""
+    from vigie.audit.journal import CHECKPOINTS, ENTRIES, checkpoint_name, read_checkpoints
+    from vigie.audit.merkle import Levels, leaf_hash
+    from vigie.audit.note import COSIGNATURE, NoteError, Signer
+    from vigie.audit.witness import Witness, WitnessRefused
+
+    log = _verifier(args.log_key)
+    if log is None:
+        return EXIT_USAGE
+    try:
+        signer = Signer.from_pem(args.name, Path(args.witness_key).read_bytes(), COSIGNATURE)
+    except (OSError, ValueError, NoteError) as exc:
+        print(f"vigie audit cosign: {args.witness_key}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    journal = Path(args.journal)
+    notes = read_checkpoints(journal)
+    if not notes:
+        print(f"{journal}: no checkpoint to cosign", file=sys.stderr)
+        return EXIT_INVALID
+    witness = Witness(signer, log, args.state)
+    new = notes[-1].checkpoint().size
+    old = witness.last()[0]
+    lines = (journal / ENTRIES).read_bytes().split(b"\n")[:-1]
+    if new > len(lines) or old > new:
+        print(f"{journal}: WITNESS-REFUSED: checkpoint {new} beyond the entries", file=sys.stderr)
+        return EXIT_INVALID
+    proof = Levels([leaf_hash(x) for x in lines[:new]]).consistency(old, new)
+    try:
+        cosigned = witness.cosign(notes[-1].text(), proof)
+    except WitnessRefused as exc:
+        print(f"{journal}: WITNESS-REFUSED: {exc}")
+        return EXIT_INVALID
+    (journal / CHECKPOINTS / checkpoint_name(new)).write_text(cosigned, encoding="utf-8")
+    print(f"{journal}: checkpoint {new} cosigned by {args.name} (consistent with {old})")
+    return EXIT_OK
+
+
 def register(sub) -> None:
     p = sub.add_parser("audit", help="the audit journal: verify, show, keygen")
     aud = p.add_subparsers(dest="audit_command", required=True)
@@ -121,6 +160,13 @@ def register(sub) -> None:
         s.add_argument(f"--{f}")
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_show)
+    c = aud.add_parser("cosign", help="the witness: cosign the latest checkpoint if consistent")
+    c.add_argument("journal")
+    c.add_argument("--witness-key", required=True, help="the witness's private key (PEM)")
+    c.add_argument("--name", required=True, help="the witness's key name, e.g. dpo-78")
+    c.add_argument("--log-key", required=True, help="the journal's verifier key file")
+    c.add_argument("--state", required=True, help="the witness's own state file")
+    c.set_defaults(func=cmd_cosign)
     k = aud.add_parser("keygen", help="an Ed25519 key pair for the journal or its witness")
     k.add_argument("name", help="key name, e.g. vigie-journal-78 or dpo-78")
     k.add_argument("out", help="directory for NAME.key (0600) and NAME.pub")
