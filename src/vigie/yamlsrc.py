@@ -47,11 +47,13 @@ class LDict(dict):
 
 
 class LList(list):
-    __slots__ = ("item_src", "src")
+    # Item lines are plain ints (a Src per item would double the memory of long
+    # flow lists); value_src builds the Src when a rule asks for it.
+    __slots__ = ("item_lines", "src")
 
     def value_src(self, index: int) -> Src:
-        if 0 <= index < len(self.item_src):
-            return self.item_src[index]
+        if 0 <= index < len(self.item_lines):
+            return Src(self.src.path, self.item_lines[index])
         return self.src
 
 
@@ -68,7 +70,7 @@ class _Loader(_BaseLoader):
         self.problems: list[Diagnostic] = []
 
     def _src(self, node: yaml.Node) -> Src:
-        return Src(self.path, node.start_mark.line + 1)
+        return _new_src(Src, (self.path, node.start_mark.line + 1))  # skips a Python frame
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A node is constructed once unless an alias points at it again.
@@ -95,6 +97,15 @@ class _Loader(_BaseLoader):
                 )
             )
         try:
+            if type(node) is yaml.ScalarNode:
+                # Fast path for scalars, most of a big file: same constructors, fewer frames.
+                data = (
+                    node.value
+                    if node.tag == STR_TAG
+                    else self.yaml_constructors[node.tag](self, node)
+                )
+                self.constructed_objects[node] = data
+                return data
             return super().construct_object(node, deep)
         except (YamlProblem, yaml.YAMLError, RecursionError):
             raise
@@ -113,6 +124,8 @@ class _Loader(_BaseLoader):
 
 
 MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+STR_TAG = "tag:yaml.org,2002:str"
+_new_src = tuple.__new__
 _COLLECTION = {MAP_TAG: yaml.MappingNode, SEQ_TAG: yaml.SequenceNode}
 
 
@@ -168,7 +181,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
 def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
     data = LList()
     data.src = loader._src(node)
-    data.item_src = [loader._src(child) for child in node.value]
+    data.item_lines = [child.start_mark.line + 1 for child in node.value]
     yield data
     data.extend(loader.construct_object(child) for child in node.value)
 

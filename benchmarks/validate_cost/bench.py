@@ -1,0 +1,125 @@
+"""Cost of `vigie validate` per MB of input (`make bench-optin`, issue 12).
+
+Goal: at most 1 s of CPU and 200 MB of peak memory per MB of input, for any
+file under the size cap, dense flow-style lists included. Each shape below is
+written at several sizes next to the small test inventory and validated by a
+fresh `vigie validate` process; CPU (user + system) and peak RSS of that child
+(os.wait4) are measured, and the per-MB figures are printed side by side with the goal.
+A flat cost per MB across sizes = linear.
+
+Shapes (what a hostile or simply large pull request may contain):
+- sites:   many valid sites in flow style, each with cameras (every rule runs);
+- numbers: one flow list of numbers under an unknown key (parser, schema error);
+- masks:   one camera with a huge list of privacy-mask polygons (pydantic);
+- purposes: one camera with a huge flow list of purposes (one error per item).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BASE = REPO / "tests" / "inventory" / "data" / "base"
+VIGIE = [sys.executable, "-m", "vigie.cli", "validate"]
+SIZES_MB = (0.5, 1, 2, 4)
+GOAL_S_PER_MB, GOAL_RSS_PER_MB = 1.0, 200.0
+MB = 1024 * 1024
+
+
+def sites(size: int) -> str:
+    out, n = ["sites: ["], 0
+    while sum(map(len, out)) < size:
+        cams = ", ".join(f"{{id: c{k}, area: hall}}" for k in range(40))
+        out.append(
+            f"{{id: s{n}, name: S, kind: departmental_building, insee: '78646', "
+            f"authorisation: AP-TEST, uplink: pop-a, recorded_at: dc, cameras: [{cams}]}},\n"
+        )
+        n += 1
+    return "".join(out) + "]\n"
+
+
+def numbers(size: int) -> str:
+    return "extra: [" + ", ".join(str(i % 1000) for i in range(size // 5)) + "]\n"
+
+
+def masks(size: int) -> str:
+    polygon = "[[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]"
+    count = size // (len(polygon) + 2)
+    return (
+        "sites:\n  - {id: case, name: C, kind: departmental_building, insee: '78646',"
+        " authorisation: AP-TEST, uplink: pop-a, recorded_at: dc, cameras: [{id: cam,"
+        " area: hall, sees_homes: true, privacy_masks: [" + ", ".join([polygon] * count) + "]}]}\n"
+    )
+
+
+def purposes(size: int) -> str:
+    count = size // 9
+    return (
+        "sites:\n  - {id: case, name: C, kind: departmental_building, insee: '78646',"
+        " authorisation: AP-TEST, uplink: pop-a, recorded_at: dc, cameras: [{id: cam,"
+        " area: hall, purposes: [" + ", ".join(["purpose"] * count) + "]}]}\n"
+    )
+
+
+SHAPES = {"sites": sites, "numbers": numbers, "masks": masks, "purposes": purposes}
+
+
+def measure(root: Path) -> tuple[float, float, int]:
+    """(CPU s, peak RSS MB, exit code) of one validate, from that child's own rusage."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([*VIGIE, str(root)], stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    if "Traceback" in stderr:
+        raise SystemExit(f"traceback:\n{stderr[-2000:]}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode
+
+
+def main() -> int:
+    # Baseline: the process and the base inventory alone, subtracted from every figure.
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "inv"
+        shutil.copytree(BASE, root)
+        base_cpu, base_rss, _ = measure(root)
+    print(f"baseline (empty change): CPU {base_cpu:.2f} s, peak RSS {base_rss:.0f} MB")
+    print(f"goal: <= {GOAL_S_PER_MB} s and <= {GOAL_RSS_PER_MB:.0f} MB per MB of input")
+    header = (
+        f"{'shape':9} {'MB':>5} {'exit':>4} {'CPU s':>7} {'s/MB':>6} {'RSS MB':>7} {'MB/MB':>6}"
+    )
+    print(header)
+    worst_s, worst_rss = 0.0, 0.0
+    for name, make in SHAPES.items():
+        for size_mb in SIZES_MB:
+            with tempfile.TemporaryDirectory() as tmp:
+                root = Path(tmp) / "inv"
+                shutil.copytree(BASE, root)
+                text = make(int(size_mb * MB))
+                (root / "big.yml").write_text(text, encoding="utf-8")
+                real_mb = len(text.encode()) / MB
+                cpu, rss, code = measure(root)
+            s_per_mb = max(cpu - base_cpu, 0) / real_mb
+            rss_per_mb = max(rss - base_rss, 0) / real_mb
+            worst_s, worst_rss = max(worst_s, s_per_mb), max(worst_rss, rss_per_mb)
+            print(
+                f"{name:9} {real_mb:5.2f} {code:4d} {cpu:7.2f} {s_per_mb:6.2f} "
+                f"{rss:7.0f} {rss_per_mb:6.0f}"
+            )
+    ok = worst_s <= GOAL_S_PER_MB and worst_rss <= GOAL_RSS_PER_MB
+    print(
+        f"worst: {worst_s:.2f} s/MB ({worst_s / GOAL_S_PER_MB:.0%} of the goal), "
+        f"{worst_rss:.0f} MB/MB ({worst_rss / GOAL_RSS_PER_MB:.0%} of the goal): "
+        f"{'within' if ok else 'OVER'} the goal"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
