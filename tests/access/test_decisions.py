@@ -406,3 +406,11 @@ def test_a_policy_set_that_does_not_validate_is_not_deployed(pilot):
     assert "knd" in str(exc.value)
     with pytest.raises(PolicyRejected):
         AccessPolicy(pilot, "permit (principal, action, resource) when { resource.nope };")
+
+
+def test_docs_list_every_decision_and_access_rule():
+    from vigie.rules import REGISTRY
+
+    doc = (PILOT.parent.parent / "docs" / "access.md").read_text(encoding="utf-8")
+    ids = set(DECISION_RULES) | {r for r in REGISTRY if r.startswith("ACCESS-")}
+    assert sorted(i for i in ids if f"`{i}`" not in doc) == []
