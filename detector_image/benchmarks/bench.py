@@ -1,8 +1,12 @@
-"""make bench-detector: throughput and quality tables, measured side by side in one run.
+"""make bench-detector: fire, intrusion, tamper, false-alarm and service tables.
 
-Environment: BENCH_HOURS (video hours per false-alarm row, default 4),
-BENCH_FRAMES (frames per throughput row, default 4000),
-BENCH_PARTS (default "quality,throughput").
+Environment:
+  BENCH_HOURS    video hours per false-alarm condition (default 24)
+  BENCH_TRIALS   ffmpeg-made tamper trials per kind (default 10)
+  BENCH_CAMERAS  camera counts for the service run (default "8,16")
+  BENCH_SECONDS  measuring window per service run (default 60)
+  BENCH_PARTS    subset of "fire,intrusion,tamper,false,service" (default: all)
+Fire footage: $VIGIE_FOOTAGE_DIR/fire (default ../shared/data/footage/fire).
 """
 
 from __future__ import annotations
@@ -10,104 +14,152 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import quality  # noqa: E402
-import throughput  # noqa: E402
-from common import FPS, ROOT, footage, frames_5fps  # noqa: E402
+import truth  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+ROOT = HERE.parents[1]
 
-def fmt(value, spec=".2f"):
+
+def fmt(value, spec=".1f"):
     return "-" if value is None else format(value, spec)
 
 
 def table(title: str, columns: list[str]) -> Table:
-    t = Table(title=title)
+    t = Table(title=title, title_justify="left")
     for col in columns:
         t.add_column(col, justify="right")
     return t
 
 
-def print_quality(console: Console, vtest, hours: float) -> None:
-    started = time.perf_counter()
-    t = table(
-        "Tamper injected into real footage (vtest.avi, 5 fps): recall within 2 s",
-        ["tamper", "trials", "detected", "recall", "right kind", "latency mean s",
-         "latency max s", "alarms before"],
-    )  # fmt: skip
-    for r in quality.tamper_recall(vtest):
-        t.add_row(
-            r["kind"], str(r["trials"]), str(r["detected"]), f"{r['recall']:.0%}",
-            str(r["right_kind"]), fmt(r["latency_mean_s"]), fmt(r["latency_max_s"]),
-            str(r["false_before"]),
-        )  # fmt: skip
-    console.print(t)
-
-    t = table(
-        f"False alarms per camera per 24 h ({hours:g} h of video per row, site closed)",
-        ["footage", "video h", "alarms", "per 24 h"],
+def negatives() -> Path:
+    out = subprocess.run(
+        ["bash", str(ROOT / "detector_image" / "footage.sh")],
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    for r in quality.false_alarms(vtest, hours):
-        t.add_row(
-            r["footage"], f"{r['hours']:g}", f"{r['tamper_alarms']} tamper", f"{r['per_24h']:.2f}"
-        )
-    for r in quality.empty_scene_intrusion_false_alarms(vtest, hours):
-        t.add_row(
-            r["footage"], f"{r['hours']:g}",
-            f"{r['intrusion_alarms']} intrusion ({r['hog_runs']} HOG runs)", f"{r['per_24h']:.2f}",
-        )  # fmt: skip
-    console.print(t)
+    return Path(out.stdout.strip())
 
-    r = quality.intrusion_recall(vtest)
+
+def print_fire(console: Console, neg: Path, vtest_frames) -> None:
     t = table(
-        "Intrusion: people appear in the zone of the empty scene (vtest, 8 s empty + 10 s)",
-        ["clips", "detected", "recall", "latency mean s", "latency max s", "alarms on empty",
-         "missed"],
-    )  # fmt: skip
+        "Fire on real clips (5 fps, 640 px; annotations/*.yml): one event per fire",
+        ["clip", "fire in it", "events", "first flame after visible (s)", "false alarms"],
+    )
+    for r in truth.fire_rows(neg):
+        if r.get("missing"):
+            t.add_row(r["clip"], "yes", "clip absent: not measured", "-", "-")
+            continue
+        t.add_row(
+            r["clip"],
+            "yes" if r["positive"] else "no",
+            " ".join(r["events"]) or "none",
+            fmt(r.get("latency_s")),
+            str(r["false"]),
+        )
+    console.print(t)
+    cost = truth.fire_cost(vtest_frames[:300])
+    console.print(
+        f"cost per frame at 640x480 (CPU ms, vtest): tamper+intrusion "
+        f"{cost['tamper+intrusion']:.2f}, all three {cost['all three']:.2f}, "
+        f"fire adds {cost['fire adds']:.2f} ms/frame"
+    )
+
+
+def print_intrusion(console: Console, vtest_frames) -> None:
+    r = truth.intrusion_rows(vtest_frames)
+    t = table(
+        "Intrusion, vtest lawn zone (annotated 52-70 s), replayed from 10 offsets 0-45 s",
+        ["trials", "detected", "latency mean s", "latency max s", "events outside", "missed"],
+    )
     t.add_row(
-        str(r["trials"]), str(r["detected"]), f"{r['recall']:.0%}", fmt(r["latency_mean_s"]),
-        fmt(r["latency_max_s"]), str(r["false_on_empty"]), str(r["missed_offsets"]),
+        str(r["trials"]), str(r["detected"]), fmt(r["latency_mean_s"]),
+        fmt(r["latency_max_s"]), str(r["false"]), str(r["missed"] or "none"),
     )  # fmt: skip
     console.print(t)
-    console.print(f"quality measured in {time.perf_counter() - started:.0f} s")
 
 
-def print_throughput(console: Console, h264: str, n_frames: int) -> None:
-    rows = throughput.measure(h264, n_frames)
-    decode_fps = rows[0][1]
+def print_tamper(console: Console, vtest: Path, trials: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="vigie-det-ffinject-") as tmp:
+        rows = truth.tamper_rows(vtest, trials, Path(tmp))
     t = table(
-        f"Throughput on ONE core (CPU time): 640x360 5 fps H.264, {n_frames} frames/row",
-        ["pipeline", "frames/s per core", "ms/frame", "streams/core at 5 fps", "vs decode only"],
-    )
-    for label, fps in rows:
+        f"Tamper made by ffmpeg filters over vtest, start drawn in 12-40 s, {trials} per kind"
+        " (frozen / signal loss: after 10 s)",
+        ["kind", "trials", "detected", "right kind", "latency mean s", "latency max s",
+         "alarms before"],
+    )  # fmt: skip
+    for r in rows:
         t.add_row(
-            label, f"{fps:.0f}", f"{1000 / fps:.2f}", f"{fps / FPS:.0f}", f"{fps / decode_fps:.0%}"
-        )
+            r["kind"], str(r["trials"]), str(r["detected"]), str(r["right_kind"]),
+            fmt(r["latency_mean_s"]), fmt(r["latency_max_s"]), str(r["early"]),
+        )  # fmt: skip
+    console.print(t)
+
+
+def print_false(console: Console, vtest: Path, hours: float) -> None:
+    rows = truth.false_alarm_rows(vtest, hours)
+    t = table(
+        f"False alarms, vtest 0-51 s (people on the path, lawn zone empty), looped "
+        f"{hours:g} h of video per condition, all three classes",
+        ["condition", "intrusion", "tamper", "fire", "per camera per 24 h", "replay wall s"],
+    )
+    for r in rows:
+        t.add_row(
+            r["condition"], str(r["intrusion"]), str(r["tamper"]), str(r["fire"]),
+            f"{r['per_24h']:.2f}", f"{r['wall_s']:.0f}",
+        )  # fmt: skip
+    console.print(t)
+
+
+def print_service(console: Console, counts: list[int], seconds: float) -> None:
+    import service
+
+    rows = service.measure(counts, seconds)
+    t = table(
+        f"The real service: one container (--cpus 1), N cameras over RTSP from vigie/camera-sim "
+        f"(640x360, 5 fps H.264), real mosquitto; {seconds:g} s window",
+        ["cameras", "analysis", "CPU core/stream", "streams/core", "MiB/stream", "MiB total",
+         "frames/s", "dropped", "cover -> MQTT s"],
+    )  # fmt: skip
+    for r in rows:
+        per = r["cpu_core_per_stream"]
+        t.add_row(
+            str(r["cameras"]), r["classes"], f"{per:.4f}", f"{1 / per:.0f}",
+            f"{r['mem_mib_per_stream']:.1f}", f"{r['mem_mib_total']:.0f}",
+            f"{r['frames_per_s']:.1f}", f"{r['dropped']:.1%}", fmt(r["latency_s"]),
+        )  # fmt: skip
     console.print(t)
 
 
 def main() -> int:
-    console = Console(width=130)
-    hours = float(os.environ.get("BENCH_HOURS", "4"))
-    n_frames = int(os.environ.get("BENCH_FRAMES", "4000"))
-    parts = os.environ.get("BENCH_PARTS", "quality,throughput").split(",")
-    src = footage() / "vtest.avi"
-    # The camera simulator's stream: real footage encoded once (cached).
-    h264 = ROOT / ".cache" / "camera_sim" / "vtest.h264"
-    encode = ROOT / "lab" / "camera_sim" / "encode.sh"
-    subprocess.run(
-        ["bash", str(encode), str(src), str(h264), "640x360", "5"], check=True, capture_output=True
-    )
-    if "quality" in parts:
-        print_quality(console, frames_5fps(src), hours)
-    if "throughput" in parts:
-        print_throughput(console, str(h264), n_frames)
+    console = Console(width=150)
+    hours = float(os.environ.get("BENCH_HOURS", "24"))
+    trials = int(os.environ.get("BENCH_TRIALS", "10"))
+    counts = [int(x) for x in os.environ.get("BENCH_CAMERAS", "8,16").split(",")]
+    seconds = float(os.environ.get("BENCH_SECONDS", "60"))
+    parts = os.environ.get("BENCH_PARTS", "fire,intrusion,tamper,false,service").split(",")
+    neg = negatives()
+    vtest = neg / "vtest.avi"
+    vtest_frames = truth.frames_at(vtest) if {"fire", "intrusion"} & set(parts) else None
+    for part, run in (
+        ("fire", lambda: print_fire(console, neg, vtest_frames)),
+        ("intrusion", lambda: print_intrusion(console, vtest_frames)),
+        ("tamper", lambda: print_tamper(console, vtest, trials)),
+        ("false", lambda: print_false(console, vtest, hours)),
+        ("service", lambda: print_service(console, counts, seconds)),
+    ):
+        if part in parts:
+            started = time.perf_counter()
+            run()
+            console.print(f"[{part}: {time.perf_counter() - started:.0f} s]\n")
     return 0
 
 

@@ -37,14 +37,21 @@ BLOCK = 8  # smoke is judged per 8x8 block of the 160 px frame
 
 
 def flame_colour(bgr: np.ndarray) -> np.ndarray:
-    """uint8 mask (1 = flame-coloured). Chen's RGB rule plus a brightness floor."""
-    b, g, r = (bgr[..., i].astype(np.int16) for i in range(3))
-    mx = np.maximum(np.maximum(r, g), b)
-    mn = np.minimum(np.minimum(r, g), b)
-    sat = (mx - mn) * 255 // np.maximum(mx, 1)  # HSV saturation, 0..255
-    # Chen: S >= (255 - R) * S_T / R_T with R_T = 135, S_T = 55 (in 0..255 units)
-    rule = (r > 135) & (r >= g) & (g > b) & (sat * 135 >= (255 - r) * 55) & (r - b > 60)
-    return rule.astype(np.uint8)
+    """uint8 mask (1 = flame-coloured): Chen's RGB rule, R > 135, R >= G > B, and
+    HSV saturation S >= (255 - R) * 55 / 135, plus a clear red-blue gap."""
+    b, g, r = cv2.split(bgr)
+    mask = cv2.compare(r, 135, cv2.CMP_GT)
+    mask &= cv2.compare(r, g, cv2.CMP_GE)
+    mask &= cv2.compare(g, b, cv2.CMP_GT)
+    red_blue = cv2.subtract(r, b)
+    mask &= cv2.compare(red_blue, 60, cv2.CMP_GT)
+    if not cv2.countNonZero(mask):
+        return mask // 255
+    # With R the largest channel and B the smallest, S = (R - B) * 255 / R, so
+    # S * 135 >= (255 - R) * 55  <=>  (R - B) * 255 * 135 >= (255 - R) * 55 * R.
+    rf = r.astype(np.float32)
+    sat_ok = red_blue.astype(np.float32) * (255 * 135) >= (255 - rf) * 55 * rf
+    return (mask // 255) & sat_ok.view(np.uint8)
 
 
 @dataclass
@@ -140,9 +147,11 @@ class FireDetector:
         SEARCH px) is compared with no translation: a rigid object that moved
         matches much better once shifted; a flame changes shape and does not.
         """
+        if not cv2.countNonZero(candidate):
+            return candidate
         n, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=8)
         h, w = y.shape
-        keep = np.zeros_like(candidate)
+        keep_label = np.zeros(n, np.uint8)
         for i in range(1, n):
             x, yy, bw, bh, area = stats[i]
             if area < 4:
@@ -156,8 +165,8 @@ class FireDetector:
             ssd = cv2.matchTemplate(area_prev, patch, cv2.TM_SQDIFF)
             still = float(ssd[y0 - sy0, x0 - sx0])
             if still <= 0 or float(ssd.min()) / still >= self.cfg.rigid_ratio:
-                keep[labels == i] = 1
-        return keep
+                keep_label[i] = 1
+        return keep_label[labels]
 
     def _block_energy(self, y: np.ndarray) -> np.ndarray:
         gx = cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3)
@@ -207,6 +216,8 @@ class FireDetector:
         if warming:
             return np.zeros((h, w), np.uint8), 0.0
         steady = (self.smoke_blocks >= 0.6).astype(np.uint8)
+        if not steady.any():
+            return np.zeros((h, w), np.uint8), 0.0
         # Smoke is a veil, not a speck: keep connected groups of blocks only.
         n, labels, stats, _ = cv2.connectedComponentsWithStats(steady, connectivity=8)
         small = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] < cfg.smoke_min_blocks]

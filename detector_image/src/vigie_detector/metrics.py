@@ -4,6 +4,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 LABELS = ("site", "camera")
 FRAMES = Counter("vigie_detector_frames_total", "frames analysed", LABELS)
+RECEIVED = Counter("vigie_detector_frames_received_total", "frames read from a stream", LABELS)
 FPS = Gauge("vigie_detector_frames_per_second", "frames analysed per second (last 10 s)", LABELS)
 DECODE_ERRORS = Counter("vigie_detector_decode_errors_total", "failed reads from a stream", LABELS)
 RECONNECTS = Counter("vigie_detector_reconnects_total", "stream (re)connection attempts", LABELS)

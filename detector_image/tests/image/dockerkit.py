@@ -56,6 +56,7 @@ class Subscriber:
 
     def __init__(self, port: int, user: str, password: str):
         self.messages: list[tuple[str, dict]] = []
+        self.stamped: list[tuple[float, str, dict]] = []  # (time received, topic, doc)
         self.lock = threading.Lock()
         self.client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="vigie-det-test-sub"
@@ -67,8 +68,10 @@ class Subscriber:
         self.client.loop_start()
 
     def _on_message(self, _c, _u, msg):
+        doc = json.loads(msg.payload)
         with self.lock:
-            self.messages.append((msg.topic, json.loads(msg.payload)))
+            self.messages.append((msg.topic, doc))
+            self.stamped.append((time.time(), msg.topic, doc))
 
     def find(self, topic: str, **fields):
         with self.lock:

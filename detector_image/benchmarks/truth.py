@@ -1,0 +1,239 @@
+"""Quality against hand-written ground truth (annotations/*.yml) on real footage.
+
+- fire: first flame event on each positive clip vs the annotated start; events on
+  the negative clips; the cost fire adds per frame;
+- intrusion: vtest's lawn zone, replayed from several start offsets: recall and
+  latency against the annotated interval; a false alarm is any event outside it;
+- tamper: ffmpeg-made injections (tests/ffinject.py) at seeded times;
+- false alarms: vtest's part where the lawn is empty (annotated), looped for
+  BENCH_HOURS of video per condition (lighting ramp, noise, H.264 artefacts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+import ffinject  # noqa: E402
+from helpers import config, fire_footage_dir, frames_at  # noqa: E402
+from vigie_detector.analyzer import CameraAnalyzer  # noqa: E402
+
+T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)  # a Monday night: closed
+FPS = 5.0
+ALL = ["intrusion", "tamper", "fire"]
+
+
+def annotation(clip: str) -> dict:
+    return yaml.safe_load((HERE / "annotations" / f"{Path(clip).stem}.yml").read_text())
+
+
+def replay(frames, detection: dict, start_s: float = 0.0) -> list[tuple[float, object]]:
+    cfg = config(detection=detection)
+    analyzer = CameraAnalyzer(cfg.cameras[0], cfg)
+    out = []
+    for i, frame in enumerate(frames):
+        t = start_s + i / FPS
+        out += [(t, e) for e in analyzer.process(frame, T0 + dt.timedelta(seconds=t), t)]
+    return out
+
+
+def fire_rows(negatives: Path) -> list[dict]:
+    rows = []
+    fire_dir = fire_footage_dir()
+    for clip in ("kitchen-sink-fire.mp4", "bonfire.mp4"):
+        path = fire_dir / clip
+        if not path.is_file():
+            if os.environ.get("CI") == "true":
+                raise SystemExit(f"missing fire footage {path}")
+            rows.append({"clip": clip, "positive": True, "missing": True})
+            continue
+        truth = [i for i in annotation(clip)["intervals"] if i["class"] == "fire"]
+        events = replay(frames_at(path), {"classes": ["fire"], "active": "always"})
+        flames = [t for t, e in events if e.kind == "flame"]
+        outside = [
+            t for t, e in events if not any(i["from_s"] <= t <= i["to_s"] + 1 for i in truth)
+        ]
+        first_visible = min(i["from_s"] for i in truth if i["kind"] == "flame")
+        rows.append(
+            {
+                "clip": clip,
+                "positive": True,
+                "events": [f"{e.kind}@{t:.1f}s" for t, e in events],
+                "latency_s": (flames[0] - first_visible) if flames else None,
+                "false": len(outside),
+            }
+        )
+    for clip in ("vtest.avi", "box.mp4", "bikes.mp4", "cup.mp4", "carphone_pristine.mp4"):
+        events = replay(frames_at(negatives / clip), {"classes": ["fire"], "active": "always"})
+        rows.append(
+            {
+                "clip": clip,
+                "positive": False,
+                "events": [f"{e.kind}@{t:.1f}s" for t, e in events],
+                "false": len(events),
+            }
+        )
+    return rows
+
+
+def fire_cost(frames) -> dict:
+    """ms/frame of the analysis at 640 px with and without fire (same frames, CPU time)."""
+    out = {}
+    for label, classes in (("tamper+intrusion", ["intrusion", "tamper"]), ("all three", ALL)):
+        cfg = config(detection={"classes": classes, "active": "always"})
+        analyzer = CameraAnalyzer(cfg.cameras[0], cfg)
+        started = time.process_time()
+        for i, f in enumerate(frames):
+            analyzer.process(f, T0, i / FPS)
+        out[label] = (time.process_time() - started) * 1000 / len(frames)
+    out["fire adds"] = out["all three"] - out["tamper+intrusion"]
+    return out
+
+
+def intrusion_rows(vtest_frames, offsets=range(0, 50, 5)) -> dict:
+    truth = annotation("vtest.avi")
+    lawn = truth["zones"]["lawn"]
+    spans = [i for i in truth["intervals"] if i["zone"] == "lawn"]
+    latencies, false, missed = [], 0, []
+    det = {
+        "classes": ["intrusion"],
+        "active": "always",
+        "zones": {"lawn": lawn},
+        "intrusion": {"cooldown_s": 10},
+    }
+    for offset in offsets:
+        events = replay(vtest_frames[int(offset * FPS) :], det, start_s=offset)
+        inside = [t for t, _ in events if any(s["from_s"] <= t <= s["to_s"] for s in spans)]
+        false += len(events) - len(inside)
+        if inside:
+            latencies.append(inside[0] - max(offset, spans[0]["from_s"]))
+        else:
+            missed.append(offset)
+    n = len(list(offsets))
+    return {
+        "trials": n,
+        "detected": len(latencies),
+        "latency_mean_s": statistics.mean(latencies) if latencies else None,
+        "latency_max_s": max(latencies) if latencies else None,
+        "false": false,
+        "missed": missed,
+    }
+
+
+def tamper_rows(vtest: Path, trials: int, work: Path) -> list[dict]:
+    rows = []
+    for kind in ffinject.KINDS:
+        latencies, wrong, early, missed = [], 0, 0, 0
+        for k in range(trials):
+            rng = np.random.default_rng(1000 * ffinject.KINDS.index(kind) + k)
+            start = round(float(rng.uniform(12, 40)), 1)
+            settings, due, slack = {}, start, 2.0
+            if kind == "frozen":
+                settings, due = {"frozen_after_s": 10}, start + 10
+            if kind == "signal_loss":
+                settings, due, slack = {"signal_loss_after_s": 10}, start + 10, 5.0
+            length = start + (16 if kind in ("frozen", "signal_loss") else 6)
+            clip = ffinject.make(vtest, work / f"{kind}-{k}.mp4", kind, start, length, seed=k)
+            cfg = config(detection={"classes": ["tamper"], "tamper": settings})
+            analyzer = CameraAnalyzer(cfg.cameras[0], cfg)
+            first = None
+            frames = frames_at(clip)
+            for i, f in enumerate(frames):
+                for ev in analyzer.process(f, T0, i / FPS):
+                    if i / FPS < start - 0.2:
+                        early += 1
+                    elif first is None:
+                        first = (i / FPS, ev.kind)
+            if kind == "signal_loss":
+                end = len(frames) / FPS
+                for j in range(1, 5):  # the service checks every 5 s
+                    for ev in analyzer.check_signal(T0, end + 5 * j):
+                        first = first or (end + 5 * j, ev.kind)
+            if first is None or first[0] - due > slack + 0.2:
+                missed += 1
+            else:
+                latencies.append(max(0.0, first[0] - start))
+                wrong += first[1] != kind
+        rows.append(
+            {
+                "kind": kind,
+                "trials": trials,
+                "detected": len(latencies),
+                "right_kind": len(latencies) - wrong,
+                "latency_mean_s": statistics.mean(latencies) if latencies else None,
+                "latency_max_s": max(latencies) if latencies else None,
+                "early": early,
+            }
+        )
+    return rows
+
+
+def _noise_bank(shape, sigma, n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0, sigma, shape).astype(np.int16) for _ in range(n)]
+
+
+def false_alarm_rows(vtest: Path, hours: float) -> list[dict]:
+    """vtest 0-50 s (lawn empty, annotated), looped forward/backward, per condition."""
+    truth = annotation("vtest.avi")
+    empty_until = min(i["from_s"] for i in truth["intervals"] if i["zone"] == "lawn") - 1
+    clean = frames_at(vtest)[: int(empty_until * FPS)]
+    with tempfile.TemporaryDirectory() as tmp:
+        low = Path(tmp) / "low.mp4"  # heavy H.264 artefacts: a starved substream
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-loglevel", "error", "-t", str(empty_until), "-i", str(vtest),
+             "-vf", "scale=640:-2,fps=5", "-c:v", "libx264", "-crf", "40", "-g", "10",
+             str(low)],
+            check=True,
+        )  # fmt: skip
+        compressed = frames_at(low)
+    noise = _noise_bank(clean[0].shape, 10)
+    ramp_frames = 20 * 60 * FPS  # 20 min down to 0.3, 20 min back up
+
+    def ramp(f, i):
+        phase = (i % (2 * ramp_frames)) / ramp_frames
+        level = 1 - 0.7 * (phase if phase <= 1 else 2 - phase)
+        return np.clip(f.astype(np.float32) * level, 0, 255).astype(np.uint8)
+
+    conditions = {
+        "clean": (clean, lambda f, i: f),
+        "lighting ramp x1 -> x0.3 -> x1 every 40 min": (clean, ramp),
+        "sensor noise sigma 10": (
+            clean,
+            lambda f, i: np.clip(f.astype(np.int16) + noise[i % 16], 0, 255).astype(np.uint8),
+        ),
+        "H.264 artefacts (crf 40)": (compressed, lambda f, i: f),
+    }
+    det = {"classes": ALL, "active": "always", "zones": {"lawn": truth["zones"]["lawn"]}}
+    rows = []
+    n = int(hours * 3600 * FPS)
+    for name, (frames, nuisance) in conditions.items():
+        loop = frames + frames[-2:0:-1]
+        cfg = config(detection=det)
+        analyzer = CameraAnalyzer(cfg.cameras[0], cfg)
+        counts = dict.fromkeys(ALL, 0)
+        started = time.perf_counter()
+        for i in range(n):
+            for ev in analyzer.process(nuisance(loop[i % len(loop)], i), T0, i / FPS):
+                counts[ev.cls] += 1
+        rows.append(
+            {
+                "condition": name,
+                "hours": hours,
+                **counts,
+                "per_24h": sum(counts.values()) * 24 / hours,
+                "wall_s": time.perf_counter() - started,
+            }
+        )
+    return rows
