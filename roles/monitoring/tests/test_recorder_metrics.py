@@ -55,3 +55,30 @@ def test_missing_recordings_folder_gives_empty_metrics(tmp_path):
     out = tmp_path / "m.prom"
     assert metrics.main(["x", str(tmp_path / "none"), str(out)]) == 0
     assert "{camera=" not in out.read_text()
+
+
+def test_oldest_footage_goes_by_the_recording_time_in_the_name(tmp_path):
+    # Recorded 2 days before NOW, copied back a minute ago.
+    segment(tmp_path, "cam1", "cam1_20270113T080000Z.ts", 10, 60)
+    segment(tmp_path, "cam1", "cam1_20270115T074000Z.ts", 10, 5)
+    stats = metrics.camera_stats(tmp_path, NOW)
+    assert stats["cam1"]["vigie_recorder_oldest_footage_age_seconds"] == 2 * 86400
+
+
+def test_retention_and_mask_results_are_exported(tmp_path):
+    import json
+
+    rec = tmp_path / "rec"
+    segment(rec, "cam1", "cam1_20270113T080000Z.ts", 10, 60)
+    cameras = tmp_path / "cameras.json"
+    cameras.write_text(json.dumps({"cameras": [{"id": "cam1", "retention_days": 1}]}))
+    masks = tmp_path / "masks.json"
+    masks.write_text(json.dumps({"cam1": {"leak": True, "checked_at": 1.8e9}}))
+    out = tmp_path / "m.prom"
+    argv = ["x", str(rec), str(out), "--cameras", str(cameras), "--masks", str(masks)]
+    assert metrics.main(argv) == 0
+    text = out.read_text()
+    assert 'vigie_recorder_retention_seconds{camera="cam1"} 86400' in text
+    assert 'vigie_recorder_privacy_mask_leak{camera="cam1"} 1' in text
+    assert 'vigie_recorder_privacy_mask_check_timestamp_seconds{camera="cam1"} 1800000000' in text
+    assert "vigie_recorder_oldest_footage_age_seconds" in text

@@ -56,3 +56,25 @@ def test_exporter_options_are_managed(host):
     assert "--web.listen-address=0.0.0.0:9100" in host.check_output(
         "ps -o args= -C prometheus-node-exporter"
     )
+
+
+def test_oldest_footage_retention_and_mask_results_are_exported(host):
+    host.check_output(
+        f"mkdir -p {REC}/cam3/2027-01-15 /etc/vigie/recorder /var/lib/vigie-recorder && "
+        f"head -c 10 /dev/zero > {REC}/cam3/2027-01-15/cam3_20000101T000000Z.ts && "
+        'echo \'{"cameras": [{"id": "cam3", "retention_days": 7}]}\''
+        " > /etc/vigie/recorder/cameras.json && "
+        'echo \'{"cam3": {"leak": true, "checked_at": 1800000000}}\''
+        " > /var/lib/vigie-recorder/privacy-masks.json"
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        text = scrape(host)
+        if value(text, "vigie_recorder_privacy_mask_leak", "cam3") == 1:
+            break
+        time.sleep(1)
+    assert value(text, "vigie_recorder_privacy_mask_leak", "cam3") == 1
+    assert value(text, "vigie_recorder_retention_seconds", "cam3") == 7 * 86400
+    # Recorded on 2000-01-01 by its name, whatever its file time.
+    assert value(text, "vigie_recorder_oldest_footage_age_seconds", "cam3") > 20 * 365 * 86400
+    assert host.file("/usr/local/share/vigie/prometheus/vigie-recorder.rules.yml").exists
