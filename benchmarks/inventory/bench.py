@@ -10,6 +10,8 @@
 3. CPU seconds per phase of one `--list` of each (`phases.py`).
 4. Scaling: validate and the plugin at 4,000 / 10,000 / 20,000 / 40,000
    cameras, with the cost per 1,000 cameras (flat = linear).
+5. `ansible-playbook playbooks/site.yml --limit ONE_SITE` up to its first
+   task, plugin vs static YAML, side by side (`first_task.py`).
 
 Wall and CPU time (user + system of the child) are both printed: on a shared
 machine CPU time is the steadier figure. Synthetic inventories are cached
@@ -211,6 +213,9 @@ def main() -> None:
     table.add_row("vigie validate (load + all rules, in process)", f"{in_process:.2f}")
     console.print(table)
     empty = inventory_runs(console, base, static, replay)
+    from first_task import measure as first_task
+
+    first_task(console, base, static)
 
     scaling = Table(title="scaling (cost per 1,000 cameras stays flat when growth is linear)")
     for col in (

@@ -157,18 +157,23 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         groups = self.get_option("groups")
         keyed_groups = self.get_option("keyed_groups")
         trust = _Trust()
+        # ansible-core 2.19 wraps the inventory so that set_variable re-copies and
+        # tags every value of plugins that do not handle trust; this plugin does
+        # (`_Trust` builds fresh, plain, already trust-marked values), so it stores
+        # them directly: the copy was most of the time to the first task.
+        store = getattr(self.inventory, "__wrapped__", self.inventory)
         for group in view.groups:
             self.inventory.add_group(group)
         for group, variables in view.group_vars.items():
             for key, value in variables.items():
-                self.inventory.set_variable(group, key, trust(value))
+                store.set_variable(group, key, trust(value))
         for group, members in view.groups.items():
             for host in members:
                 self.inventory.add_host(host, group=group)
         constructed = bool(compose or groups or keyed_groups)
         for host, variables in view.hosts.items():
             for key, value in variables.items():
-                self.inventory.set_variable(host, key, trust(value))
+                store.set_variable(host, key, trust(value))
             if constructed:
                 # Templates see the host's whole view, group variables included.
                 host_vars = self.inventory.get_host(host).get_vars()

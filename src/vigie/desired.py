@@ -497,7 +497,8 @@ class _Builder:
                     "recorder__purge_threshold_percent": rec.purge_threshold_percent,
                     "monitoring__recordings_path": rec.storage_path,
                     "vigie_vlans": vlans,
-                    "vigie_cameras": [r for _s, r in mine],
+                    # The same list (serialised once): the lab's topology reads it.
+                    "vigie_cameras": cams,
                     "vigie_recorder": recorder,
                 },
             )
@@ -520,7 +521,6 @@ class _Builder:
                     "network__routes": self._routes(sp, [*cam_prefixes, admin]),
                     "detector_host__camera_prefixes": cam_prefixes,
                     "vigie_vlans": vlans,
-                    "vigie_cameras": [state.cameras[f"{c.site_id}/{c.id}"] for c in refs],
                     "vigie_detectors": [
                         {
                             "container": s.container_name,

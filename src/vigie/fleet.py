@@ -82,6 +82,7 @@ class HostPlan:
 class FleetProblem:
     rule: str
     message: str
+    site_id: str | None = None
 
 
 class FleetError(Exception):
@@ -181,6 +182,7 @@ def plan_shards(
                     RULE_NO_HOST,
                     f"site {site_id}: {len(cams)} camera(s) ask for detection but no detector "
                     f"host can take them{where}",
+                    site_id,
                 )
             )
             continue
@@ -200,6 +202,7 @@ def plan_shards(
                     RULE_CAPACITY,
                     f"site {site_id}: {len(cams)} camera(s) left without a detector "
                     f"(capacity {cameras_per_core} camera(s) per core); add cores or hosts",
+                    site_id,
                 )
             )
     if problems:

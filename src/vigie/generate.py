@@ -166,7 +166,10 @@ def generate(outdir: Path, *, cameras: int, seed: int) -> dict[str, int]:
     )
     (outdir / "departement.yml").write_text(
         'departement:\n  code: "78"\n  name: Yvelines (synthetic)\n  supernet: 10.128.0.0/12\n'
-        "  admin_prefix: 10.78.0.0/24\n  ntp_servers: [10.78.0.11]\n  defaults:\n    camera:\n"
+        "  admin_prefix: 10.78.0.0/24\n  ntp_servers: [10.78.0.11]\n"
+        "  camera_models:\n    - id: Synthetic\n"
+        "      analysis_stream: {path: /stream2, resolution: 640x360, fps: 5}\n"
+        "  defaults:\n    camera:\n"
         "      model: Synthetic\n      resolution: 1920x1080\n      fps: 12\n"
         f"      bitrate_kbps: {BITRATE}\n"
         "      retention_days: 15\n      purposes: [public_buildings]\n"

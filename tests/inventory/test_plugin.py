@@ -43,7 +43,6 @@ RECORDER_VARS = {
     "monitoring__recordings_path",
 }
 DETECTOR_HOST_VARS = {
-    "vigie_cameras",
     "vigie_detectors",
     "network__routes",
     "detector_host__camera_prefixes",
@@ -150,9 +149,9 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
     parvis = next(c for c in rec["recorder__cameras"] if c["id"].endswith("-parvis"))
     assert len(parvis["privacy_masks"]) == 2
     det = hostvars["col-rameau-versailles-det1"]
-    assert det["vigie_cameras"] and all(
-        c["detection"] and not c["films_public_road"] for c in det["vigie_cameras"]
-    )
+    analysed = [c for d in det["vigie_detectors"] for c in d["cameras"]]
+    assert analysed and all(c.startswith("col-rameau-versailles/") for c in analysed)
+    assert "col-rameau-versailles/parvis" not in analysed  # films the public road
     # Remote recording: the commune's cameras are on the datacenter recorder.
     dc = hostvars["dc-guyancourt-rec1"]
     dc_ids = {c["id"] for c in dc["recorder__cameras"]}
@@ -227,9 +226,9 @@ def test_constructable_compose_groups_keyed_groups(tmp_path: Path):
 path: {PILOT}
 sites: [col-rameau-versailles, hdd-versailles]
 compose:
-  vigie_camera_count: vigie_cameras | default([]) | length
+  vigie_camera_count: recorder__cameras | default([]) | length
 groups:
-  analysing: vigie_cameras is defined and 'det' in inventory_hostname
+  analysing: vigie_detectors | default([]) | length > 0
 keyed_groups:
   - key: vigie_site.kind
     prefix: sitekind

@@ -33,7 +33,8 @@ def hostile_inventory(tmp_path: Path, marker: Path) -> Path:
     text = site.read_text(encoding="utf-8")
     text = text.replace("name: Collège de test", f'name: "Collège {attack}"')
     text = text.replace(
-        "opening_hours: Mo-Fr 08:00-18:00", "opening_hours: '#jinja2:trim_blocks:False Mo-Fr'"
+        "recorders: [{id: 1, disk_gb: 1000}]",
+        "recorders: [{id: 1, disk_gb: 1000, storage_path: '#jinja2:trim_blocks:False /srv'}]",
     )
     assert attack in text and "#jinja2" in text
     site.write_text(text, encoding="utf-8")
@@ -70,14 +71,14 @@ def test_playbook_prints_template_syntax_literally(tmp_path: Path):
   hosts: college-rec1
   gather_facts: false
   tasks:
-    - name: Site name, opening hours and a camera's stream
+    - name: Site name and the recorder's storage path
       ansible.builtin.debug:
-        msg: "NAME={{ vigie_site.name }} HOURS={{ vigie_cameras[0].detection.opening_hours }}"
+        msg: "NAME={{ vigie_site.name }} PATH={{ recorder__storage_path }}"
 """,
         encoding="utf-8",
     )
     result = run(str(BIN / "ansible-playbook"), "-i", str(inv), str(play))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"NAME=Collège {attack_of(marker)}" in result.stdout
-    assert "HOURS=#jinja2:trim_blocks:False Mo-Fr" in result.stdout
+    assert "PATH=#jinja2:trim_blocks:False /srv" in result.stdout
     assert not marker.exists()

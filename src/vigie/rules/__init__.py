@@ -92,4 +92,4 @@ def lawful_detection(camera: Camera, site: Site | None = None) -> bool:
 
 
 # Importing the modules registers their rules, in this order.
-from vigie.rules import references, network, capacity, legal, hostnames, access  # noqa: E402, F401, I001
+from vigie.rules import references, network, capacity, legal, hostnames, access, operations  # noqa: E402, F401, I001
