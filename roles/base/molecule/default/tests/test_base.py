@@ -36,9 +36,34 @@ def test_sshd_effective_settings(host, key, value):
     assert f"{key} {value}" in effective.splitlines()
 
 
-def test_admin_logs_in_with_key_and_uses_sudo(host):
-    cmd = SSH.format(opts="-i /root/test-admin-key", user="alice", cmd="sudo -n id -un")
+def test_admin_logs_in_with_key_and_reads_the_journal_but_has_no_sudo(host):
+    """Separation of duties: administrators operate, they cannot become root
+    (root reads the footage); the journal is theirs to read."""
+    ssh = SSH.format(opts="-i /root/test-admin-key", user="alice", cmd="{}")
+    assert host.check_output(ssh.format("id -un")).strip() == "alice"
+    host.run("logger vigie-molecule-admin-journal-probe")
+    assert "vigie-molecule-admin-journal-probe" in host.check_output(
+        ssh.format("journalctl --no-pager -n 200")
+    )
+    sudo = host.run(ssh.format("sudo -n true"))
+    assert sudo.rc != 0 and "password is required" in sudo.stderr, sudo.stderr
+    listed = host.run(ssh.format("sudo -n -l"))
+    assert listed.rc != 0
+    assert not host.file("/etc/sudoers.d/vigie-admins").exists
+
+
+def test_the_automation_deploys_through_its_own_account(host):
+    cmd = SSH.format(opts="-i /root/test-deploy-key", user="vigie-deploy", cmd="sudo -n id -un")
     assert host.check_output(cmd).strip() == "root"
+    assert host.user("vigie-deploy").password == "!"
+    assert "vigie-admins" not in host.user("vigie-deploy").groups
+    sudoers = host.file("/etc/sudoers.d/vigie-deploy")
+    assert sudoers.mode == 0o440 and "vigie-deploy ALL=(ALL:ALL) NOPASSWD: ALL" in (
+        sudoers.content_string
+    )
+    # The administrator's key does not open the deploy account.
+    other = host.run(SSH.format(opts="-i /root/test-admin-key", user="vigie-deploy", cmd="true"))
+    assert other.rc != 0
 
 
 def test_passwords_are_refused(host):
@@ -66,7 +91,7 @@ def test_root_cannot_log_in_even_with_a_key(host):
 
 def test_admin_password_is_locked(host):
     assert host.user("alice").password == "!"
-    assert "vigie-admins" in host.user("alice").groups
+    assert {"vigie-admins", "systemd-journal"} <= set(host.user("alice").groups)
     assert not host.user("mallory").exists
 
 
