@@ -54,6 +54,12 @@ Polygon = Annotated[list[Point], Field(min_length=3)]
 Resolution = Annotated[str, StringConstraints(pattern=r"^\d{2,5}x\d{2,5}$")]
 
 
+def _optional(info: Any) -> tuple:
+    """A field's type with its checks (strictness, bounds) kept, made optional (overrides)."""
+    typed = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return (typed | None, None)
+
+
 class Node(BaseModel):
     """Base of every inventory object: strict keys, knows its source lines."""
 
@@ -92,9 +98,9 @@ class AnalysisStream(Node):
     recorded main stream.
     """
 
-    path: str
+    path: Text
     resolution: Resolution
-    fps: int = Field(ge=1, le=30)
+    fps: Int = Field(ge=1, le=30)
 
     @field_validator("path")
     @classmethod
@@ -112,7 +118,7 @@ class AnalysisStream(Node):
 class CameraModel(Node):
     """A camera model of the département's catalogue: what its substream is."""
 
-    id: str = Field(min_length=1)
+    id: Text = Field(min_length=1)
     analysis_stream: AnalysisStream
 
 
@@ -120,9 +126,9 @@ class Closure(Node):
     """Days a site is closed (holidays): `outside_opening_hours` applies all day."""
 
     model_config = ConfigDict(extra="forbid", validate_default=False, populate_by_name=True)
-    first: dt.date = Field(alias="from")
-    last: dt.date = Field(alias="to")
-    why: str | None = None
+    first: Date = Field(alias="from")
+    last: Date = Field(alias="to")
+    why: Text | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Closure:
@@ -189,11 +195,7 @@ class Camera(Node):
 CameraDefaults = create_model(
     "CameraDefaults",
     __base__=Node,
-    **{
-        name: (info.annotation | None, None)
-        for name, info in Camera.model_fields.items()
-        if name != "id"
-    },
+    **{name: _optional(info) for name, info in Camera.model_fields.items() if name != "id"},
 )
 
 
@@ -206,7 +208,7 @@ class Recorder(Node):
 
 class DetectorHost(Node):
     # Cores given to detector containers (one container per core).
-    cores: int = Field(default=4, ge=1, le=256)
+    cores: Int = Field(default=4, ge=1, le=256)
     id: Int = Field(ge=1, le=39)
 
 
@@ -235,14 +237,14 @@ class AlarmSource(Node):
 class AccessSettings(Node):
     """How much an agency sees on an event (vigie's choices; docs/access.md)."""
 
-    window_before_min: int = Field(default=5, ge=0)
-    window_after_min: int = Field(default=15, ge=1)
-    live_view_min: int = Field(default=15, ge=0)
-    token_lifetime_s: int = Field(default=300, ge=10)
-    extension_min: int = Field(default=15, ge=0)  # one extension, with a written reason
-    break_glass_min: int = Field(default=15, ge=1)
+    window_before_min: Int = Field(default=5, ge=0)
+    window_after_min: Int = Field(default=15, ge=1)
+    live_view_min: Int = Field(default=15, ge=0)
+    token_lifetime_s: Int = Field(default=300, ge=10)
+    extension_min: Int = Field(default=15, ge=0)  # one extension, with a written reason
+    break_glass_min: Int = Field(default=15, ge=1)
     export_approval: Literal["four_eyes"] = "four_eyes"
-    journal_retention_days: int = Field(default=1095, ge=1)
+    journal_retention_days: Int = Field(default=1095, ge=1)
 
 
 # A site overrides any setting but the journal's retention (one journal per département).
@@ -250,7 +252,7 @@ AccessOverride = create_model(
     "AccessOverride",
     __base__=Node,
     **{
-        name: (info.annotation | None, None)
+        name: _optional(info)
         for name, info in AccessSettings.model_fields.items()
         if name != "journal_retention_days"
     },
@@ -300,7 +302,7 @@ class DetectionCapacity(Node):
     """Cameras one detector process (one core) analyses, measured by the detector
     benchmark on the `reference` analysis stream (detector_image/README.md)."""
 
-    cameras_per_core: int = Field(default=50, ge=1)
+    cameras_per_core: Int = Field(default=50, ge=1)
     reference: AnalysisStream = Field(
         default_factory=lambda: AnalysisStream(path="/stream2", resolution="640x360", fps=5)
     )
@@ -309,8 +311,8 @@ class DetectionCapacity(Node):
 class Service(Node):
     """A service of the administration network the site hosts reach."""
 
-    address: str
-    port: int = Field(ge=1, le=65535)
+    address: Text
+    port: Int = Field(ge=1, le=65535)
     proto: Literal["tcp", "udp"] = "tcp"
 
 
@@ -337,7 +339,7 @@ class Departement(Node):
     closures: list[Closure] = Field(default_factory=list)
     detection_capacity: DetectionCapacity = Field(default_factory=DetectionCapacity)
     # The only host that configures cameras (journaled automation), on the admin network.
-    automation_controller: str | None = None
+    automation_controller: Text | None = None
     # Package mirror or proxy the hosts behind the site firewalls update from.
     package_mirror: Service | None = None
 
@@ -364,7 +366,7 @@ class Agency(Node):
     epci: Siren | None = None
     operators: list[Pseudonym] = Field(default_factory=list)
     supervisors: list[Pseudonym] = Field(default_factory=list)  # approve exports, break-glass
-    dpo: str | None = None  # a functional mailbox of the DPO office, never a person's name
+    dpo: Text | None = None  # a functional mailbox of the DPO office, never a person's name
 
 
 class Authorisation(Node):

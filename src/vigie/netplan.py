@@ -105,11 +105,12 @@ def plan_network(inv: Inventory) -> NetworkPlan:
         for entry in locked_sites.values()
         if isinstance(entry, dict) and isinstance(entry.get("slot"), int)
     }
+    floor = 0  # `used` only grows: the next free slot is never below the last one given
     for site in inv.sites.values():  # sorted by id
         entry = locked_sites.get(site.id)
         slot = entry.get("slot") if isinstance(entry, dict) else None
         if not isinstance(slot, int):
-            slot = _lowest_free(used, 0)
+            slot = floor = _lowest_free(used, floor)
             used.add(slot)
             plan.unlocked.append((site.id, None))
         if slot >= capacity:
@@ -132,8 +133,9 @@ def _site_plan(site: Site, slot: int, supernet: IPNetwork, entry, plan: NetworkP
     present = {cam.id for cam in site.cameras}
     numbers = {cid: n for cid, n in (locked or {}).items() if cid in present and isinstance(n, int)}
     used = {n for n in (locked or {}).values() if isinstance(n, int)}
+    floor = 1  # linear, not quadratic, in the number of new cameras (hostile input)
     for cid in sorted(present - numbers.keys()):
-        n = _lowest_free(used, 1)
+        n = floor = _lowest_free(used, floor)
         used.add(n)
         numbers[cid] = n
         plan.unlocked.append((site.id, cid))
