@@ -7,6 +7,7 @@ TEST_TARGETS  += test-gateway
 
 test-gateway: setup ## the levée de doute end to end on loopback (about 1 min)
 	bash scripts/system-deps.sh
+	bash scripts/vendor-hls.sh
 	$(BIN)/pytest -q -p no:cacheprovider tests/gateway
 
 bench-gateway: setup ## gateway decisions/s and p99 through nginx, event-to-grant latency

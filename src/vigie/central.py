@@ -176,5 +176,48 @@ def pki_identities(inv: Inventory) -> dict[str, list[str]]:
         "detectors": [u.name for u in users if u.kind == "detector"],
         "agencies": [u.name for u in users if u.kind == "agency"],
         "recorders": sorted({s.recorder for s in sources.values()}),
-        "services": [ACCESS_SERVICE, "broker", "gateway"],
+        "alarms": sorted(f.identity for f in alarm_feeds(inv).values()),
+        "services": [ACCESS_SERVICE],
     }
+
+
+KIND_OF_GROUP = {
+    "detectors": "detector",
+    "agencies": "agency",
+    "recorders": "recorder",
+    "alarms": "alarm",
+    "services": "service",
+}
+
+
+def render(args) -> int:
+    """`vigie central DIR [--format json|acl]`: what roles/pki and roles/broker apply."""
+    import json
+    import sys
+
+    from vigie.errors import InventoryError
+    from vigie.loader import load_inventory
+
+    try:
+        inv = load_inventory(args.dir, today=args.today)
+    except InventoryError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        return 1
+    if args.format == "acl":
+        sys.stdout.write(mosquitto_acl(inv))
+        return 0
+    identities = [
+        {"name": name, "kind": KIND_OF_GROUP[kind]}
+        for kind, names in pki_identities(inv).items()
+        for name in names
+    ]
+    operators = [
+        {"name": p, "kind": "operator"}
+        for a in inv.agencies.values()
+        for p in [*getattr(a, "operators", []), *getattr(a, "supervisors", [])]
+    ]
+    doc = {"identities": identities + operators, "acl": mosquitto_acl(inv)}
+    json.dump(doc, sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0

@@ -148,6 +148,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_central(args: argparse.Namespace) -> int:
+    from vigie.central import render
+
+    return render(args)
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from vigie.rules import REGISTRY
 
@@ -197,6 +203,9 @@ def parser() -> argparse.ArgumentParser:
     new = cm.add_parser("new", help="write communes/<insee>-<slug>.yml, validate, lock")
     add_arguments(new)
     new.set_defaults(func=cmd_commune_new)
+    ce = with_dir("central", "the datacenter services' identities and broker ACL (issue 10)")
+    ce.add_argument("--format", choices=("json", "acl"), default="json")
+    ce.set_defaults(func=cmd_central)
     g = sub.add_parser("generate", help="write a deterministic synthetic département")
     g.add_argument("outdir")
     g.add_argument("--cameras", type=int, required=True)

@@ -120,7 +120,7 @@ class Api:
             item["site_info"] = self.core.policy.site_info(g.site, who.agency)
             item["event_doc"] = self.core.store.event(g.event_id)
             out.append(item)
-        return web.json_response({"agency": who.agency, "operator": who.operator, "grants": out})
+        return web.json_response({"agency": who.agency, "operator": who.name, "grants": out})
 
     async def token(self, request: web.Request) -> web.Response:
         who = self._who(request)

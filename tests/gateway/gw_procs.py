@@ -51,7 +51,7 @@ class Proc:
         self.name, self.argv, self.log, self.ready, self.env = name, argv, log, ready, env
         self.p: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20) -> Proc:
+    def start(self, timeout: float = 60) -> Proc:
         fh = self.log.open("ab")
         self.p = subprocess.Popen(self.argv, stdout=fh, stderr=subprocess.STDOUT, env=self.env)
         try:

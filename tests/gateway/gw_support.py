@@ -164,7 +164,7 @@ class Gateway:
         (d / "acl").write_text(central.mosquitto_acl(self.inv))
         cert, key = self.pki.certs["127.0.0.1"]
         conf = render(
-            "roles/broker/templates/mosquitto-vigie.conf.j2",
+            "roles/broker/templates/mosquitto.conf.j2",
             d / "mosquitto.conf",
             broker__user="root",
             broker__acl_file=d / "acl",

@@ -1,0 +1,146 @@
+// The operator's page: the agency's open events, the clip of each (hls.js, or
+// native HLS), the live view while granted, extension, export, outcome.
+"use strict";
+const CLASSES = { intrusion: "Intrusion", tamper: "Sabotage caméra", fire: "Incendie" };
+const KINDS = { college: "Collège", departmental_building: "Bâtiment départemental",
+                sdis_station: "Centre de secours", commune_building: "Bâtiment communal",
+                datacenter: "Centre de données" };
+const state = { grant: null, token: null, hls: null, refresh: null };
+const $ = (id) => document.getElementById(id);
+const heure = (iso) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris" });
+
+async function api(path, options = {}) {
+  const r = await fetch(path, { credentials: "same-origin", ...options });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(body.refused || `refus (${r.status})`);
+  return body;
+}
+
+function post(path, data) {
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                     body: JSON.stringify(data || {}) });
+}
+
+async function chargerEvenements() {
+  const data = await api("/api/events");
+  $("identite").textContent = `${data.operator} — service ${data.agency}`;
+  const rows = data.grants.map((g) => {
+    const tr = document.createElement("tr");
+    tr.className = g.open ? "ouvert" : "ferme";
+    tr.dataset.grant = g.id;
+    const info = g.site_info || {};
+    const acces = [KINDS[info.kind] || info.kind, info.address, info.access_point]
+      .filter(Boolean).join(" — ");
+    for (const text of [heure(g.event_time), info.name || g.site, g.camera,
+                        CLASSES[g.cls] || g.cls, acces, g.open ? "Ouvert" : "Expiré"]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    if (g.open) tr.addEventListener("click", () => ouvrir(g));
+    return tr;
+  });
+  $("liste").replaceChildren(...(rows.length ? rows : [$("liste").firstElementChild]));
+  return data.grants;
+}
+
+async function jeton(g) {
+  const t = await post(`/api/grants/${g.id}/token`);
+  state.token = t.token;
+  return t;
+}
+
+async function ouvrir(g) {
+  state.grant = g;
+  document.querySelectorAll("#liste tr").forEach((tr) =>
+    tr.classList.toggle("choisi", tr.dataset.grant === g.id));
+  $("lecture").hidden = false;
+  $("titre-lecture").textContent = `${g.site} / ${g.camera} — ${CLASSES[g.cls] || g.cls}`;
+  const info = g.site_info || {};
+  $("site-info").textContent = [info.name, KINDS[info.kind], info.address, info.access_point]
+    .filter(Boolean).join(" — ");
+  try {
+    const t = await jeton(g);
+    clearInterval(state.refresh);  // tokens live 5 min at most: renew before
+    state.refresh = setInterval(() => jeton(g).catch(() => clearInterval(state.refresh)), 120000);
+    lire(t.playlist);
+    const w = await api(`/api/grants/${g.id}/window`);
+    $("direct").hidden = !w.live;
+    $("fin-direct").textContent = heure(g.live_until);
+    $("manquant").hidden = !w.missing.length;
+    $("manquant").textContent = w.missing.length ? `Images manquantes : ${w.missing.join(" ; ")}` : "";
+  } catch (e) {
+    message(`Accès refusé : ${e.message}`);
+  }
+}
+
+function lire(playlist) {
+  const video = $("video");
+  if (state.hls) state.hls.destroy();
+  if (window.Hls && Hls.isSupported()) {
+    state.hls = new Hls({
+      xhrSetup: (xhr) => xhr.setRequestHeader("Authorization", `Bearer ${state.token}`),
+    });
+    state.hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) message(`Lecture : ${d.details}`); });
+    state.hls.loadSource(playlist);
+    state.hls.attachMedia(video);
+  } else {
+    video.src = playlist;  // native HLS: the token travels in its cookie
+  }
+  video.play().catch(() => {});
+}
+
+function message(text) { $("message").textContent = text; }
+
+async function action(fn, ok) {
+  try { message(ok(await fn())); } catch (e) { message(`Refusé : ${e.message}`); }
+}
+
+async function chargerTaux() {
+  const rows = (await api("/api/rates")).map((r) => {
+    const tr = document.createElement("tr");
+    for (const text of [r.camera, CLASSES[r.class] || r.class, r.outcomes, r.false_alarms,
+                        `${Math.round(r.rate * 100)} %`]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    return tr;
+  });
+  $("taux-liste").replaceChildren(...rows);
+}
+
+$("prolonger").addEventListener("click", () => {
+  const reason = prompt("Motif de la prolongation (obligatoire) :");
+  if (reason) action(() => post(`/api/grants/${state.grant.id}/extend`, { reason }),
+                     (g) => `Prolongé jusqu'à ${heure(g.live_until)}`);
+});
+$("exporter").addEventListener("click", () => {
+  const reason = prompt("Motif de l'export (obligatoire) :");
+  if (reason) action(() => post(`/api/grants/${state.grant.id}/exports`, { reason }),
+                     (r) => `Export ${r.export} demandé : un second opérateur doit l'approuver`);
+});
+$("approuver").addEventListener("click", () =>
+  action(() => post(`/api/exports/${$("export-id").value.trim()}/approve`),
+         (r) => `Export produit : ${r.files} segments, manifeste SHA-256 ${r.manifest_sha256}`));
+$("fausse-alerte").addEventListener("click", () =>
+  action(() => post(`/api/grants/${state.grant.id}/outcome`, { outcome: "false_alarm" }),
+         () => "Issue enregistrée : fausse alerte").then(chargerTaux));
+$("confirme").addEventListener("click", () =>
+  action(() => post(`/api/grants/${state.grant.id}/outcome`,
+                    { outcome: "confirmed", service: $("service").value }),
+         () => "Issue enregistrée : confirmée").then(chargerTaux));
+
+async function demarrer() {
+  try {
+    const grants = await chargerEvenements();
+    await chargerTaux();
+    const wanted = location.hash.slice(1);
+    const g = grants.find((x) => x.id === wanted) || grants.find((x) => x.open);
+    if (g && g.open) ouvrir(g);
+  } catch (e) {
+    $("identite").textContent = `Accès refusé : ${e.message}`;
+  }
+}
+demarrer();
+setInterval(chargerEvenements, 15000);
