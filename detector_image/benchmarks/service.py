@@ -187,7 +187,13 @@ def run_once(n: int, classes: list[str], seconds: float, image: str, b: dict, su
             if got:
                 latency = got[0][0] - cover
         sent = n * FPS * elapsed
+        ms_per_frame = (cpu1 - cpu0) * 1000 / max(1.0, r1 - r0)
         return {
+            "load_average": os.getloadavg()[0],
+            "cpu_ms_per_frame": ms_per_frame,
+            # CPU time per frame actually decoded (and analysed) x the stream's rate:
+            # not distorted when the host's other jobs starve the container of CPU.
+            "streams_per_core": 1000 / (ms_per_frame * FPS),
             "cameras": n,
             "classes": "+".join(classes) or "decode only",
             "cpu_core_per_stream": (cpu1 - cpu0) / elapsed / n,
