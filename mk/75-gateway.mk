@@ -3,6 +3,7 @@
 #   make bench-gateway   auth_request decisions/s and p99 (50/200/1000 viewers), event -> grant
 .PHONY: test-gateway bench-gateway
 TEST_TARGETS  += test-gateway
+BENCH_TARGETS += bench-gateway
 
 
 test-gateway: setup ## the levée de doute end to end on loopback (about 1 min)
@@ -12,4 +13,5 @@ test-gateway: setup ## the levée de doute end to end on loopback (about 1 min)
 
 bench-gateway: setup ## gateway decisions/s and p99 through nginx, event-to-grant latency
 	bash scripts/system-deps.sh
+	bash scripts/vendor-hls.sh
 	$(BIN)/python benchmarks/gateway/bench.py

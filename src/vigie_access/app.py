@@ -227,7 +227,7 @@ def build(api: Api) -> web.Application:
 async def serve(app: web.Application, socket_path: str, stop: asyncio.Event) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.UnixSite(runner, socket_path)
+    site = web.UnixSite(runner, socket_path, backlog=4096)
     await site.start()
     await stop.wait()
     await runner.cleanup()
