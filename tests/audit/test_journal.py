@@ -198,3 +198,17 @@ def test_a_crash_mid_line_is_dropped(tmp_path, log_key):
         journal.append(sample(1))
         journal.checkpoint()
     assert verify(path, log_key.verifier).ok
+
+
+def test_reordered_after_the_last_checkpoint(journal_dir, log_key):
+    """Entries not yet under a signed checkpoint: `seq` still names a move."""
+    with Journal(journal_dir, log_key) as journal:
+        for i in range(250, 260):
+            journal.append(sample(i))
+        journal.flush()
+        rows = lines(journal_dir)
+    rows[255], rows[256] = rows[256], rows[255]
+    write_lines(journal_dir, rows)
+    rewrite_leaves(journal_dir)
+    report = verify(journal_dir, log_key.verifier)
+    assert report.problems[0] == "entry 255: out of place (its seq is 256)"

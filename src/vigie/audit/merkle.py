@@ -39,7 +39,9 @@ class Levels:
         self.levels = [leaves]
         level = leaves
         while len(level) > 1:
-            level = [node_hash(a, b) for a, b in zip(level[0::2], level[1::2], strict=False)]
+            # node_hash inlined: a million calls less when verifying a million entries
+            pairs = zip(level[0::2], level[1::2], strict=False)
+            level = [sha256(b"\x01" + a + b).digest() for a, b in pairs]
             self.levels.append(level)
 
     def subtree(self, start: int, size: int) -> bytes:
