@@ -156,8 +156,13 @@ def gather(args: argparse.Namespace, inv) -> Answers:
     a.recorded_at = _ask(args.recorded_at, "Recorded at", default=dcs[0] if dcs else a.site_id)
     a.recorder = args.recorder
     a.cameras = list(args.camera)
-    while not a.cameras:
-        text = _ask(None, "Camera (ID:AREA or ID:AREA:road)")
+    while not args.camera:  # in the terminal: cameras one by one, an empty answer ends
+        question = "Camera (ID:AREA or ID:AREA:road" + (", empty: done)" if a.cameras else ")")
+        text = _ask(None, question, default="" if a.cameras else None)
+        if not text:
+            if a.cameras:
+                break
+            continue  # at least one camera
         try:
             a.cameras.append(_camera(text))
         except argparse.ArgumentTypeError as exc:
