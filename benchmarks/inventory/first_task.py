@@ -25,9 +25,10 @@ from bench import BIN, ENV, REPO, SCALES, static_and_replay, synthetic, timed  #
 RUNS = 3
 
 
-def first_task(source: Path, limit: str) -> tuple[float, float, str]:
+def first_task(source: Path, limit: str, **extra_env: str) -> tuple[float, float, str]:
     env = {
         **ENV,
+        **extra_env,
         "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback"),
         "ANSIBLE_CALLBACKS_ENABLED": "first_task",
         "ANSIBLE_STDOUT_CALLBACK": "default",
@@ -49,27 +50,30 @@ def one_site(source: Path) -> str:
 
 def measure(console: Console, base: Path, static: Path) -> None:
     limit = one_site(base)
-    plugin = first_task(base, limit)
+    cold = first_task(base, limit, VIGIE_NO_CACHE="1")
+    first_task(base, limit)  # fills the view cache (vigie.viewcache)
+    warm = first_task(base, limit)
     static_run = first_task(static, limit)
-    assert plugin[2] == static_run[2], (plugin[2], static_run[2])
+    assert cold[2] == warm[2] == static_run[2], (cold[2], warm[2], static_run[2])
     table = Table(
         title=f"ansible-playbook playbooks/site.yml --limit {limit} up to its first task "
-        f"({plugin[2]!r}), {SCALES[0]:,} cameras, median of {RUNS}"
+        f"({cold[2]!r}), {SCALES[0]:,} cameras, median of {RUNS}"
     )
-    for col in ("inventory", "wall s", "CPU s"):
+    for col in ("inventory", "wall s", "CPU s", "CPU ratio static / this"):
         table.add_column(col, justify="right" if col != "inventory" else "left")
-    table.add_row("vigie plugin", f"{plugin[0]:.2f}", f"{plugin[1]:.2f}")
-    table.add_row(
-        "static YAML, same hosts and variables", f"{static_run[0]:.2f}", f"{static_run[1]:.2f}"
-    )
-    table.add_row(
-        "ratio static / plugin",
-        f"{static_run[0] / plugin[0]:.1f}x",
-        f"{static_run[1] / plugin[1]:.1f}x",
-    )
+    rows = {
+        "vigie plugin, view cache warm (data unchanged since the last run)": warm,
+        "vigie plugin, cold (VIGIE_NO_CACHE=1: load, check, build)": cold,
+        "static YAML, same hosts and variables": static_run,
+    }
+    for name, (wall, cpu, _task) in rows.items():
+        table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", f"{static_run[1] / cpu:.1f}x")
     console.print(table)
-    goal = "met" if plugin[1] <= 2.0 and static_run[1] / plugin[1] >= 10 else "NOT met"
-    console.print(f"goal (plugin <= 2 s CPU and >= 10x static): {goal}")
+    for name, run in (("warm", warm), ("cold", cold)):
+        met = run[1] <= 2.0 and static_run[1] / run[1] >= 10
+        console.print(
+            f"goal (plugin <= 2 s CPU and >= 10x static), {name}: {'met' if met else 'NOT met'}"
+        )
 
 
 def main() -> None:

@@ -124,11 +124,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         try:
-            from vigie.ansible_view import to_ansible
-            from vigie.desired import DesiredState
             from vigie.errors import InventoryError
-            from vigie.loader import load_inventory
             from vigie.options import OptionsError, read_options
+            from vigie.viewcache import cached_view
         except ImportError as exc:
             raise AnsibleParserError(
                 f"the vigie package is not installed ({exc}); run `make setup`"
@@ -140,16 +138,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         except OptionsError as exc:
             raise AnsibleParserError(str(exc)) from None
         try:
-            inv = load_inventory(options.data_dir)
-            for warning in inv.warnings:
-                display.warning(warning.format())
-            state = DesiredState.build(inv, options)
+            # Built once from the data, then reused until a data file, the vigie
+            # package or the date changes (vigie.viewcache).
+            view, warnings = cached_view(options)
         except InventoryError as exc:
             raise AnsibleParserError(
                 f"vigie inventory {options.data_dir} is invalid:\n"
                 + "\n".join(d.format() for d in exc.errors)
             ) from None
-        self._populate(to_ansible(state))
+        for warning in warnings:
+            display.warning(warning.format())
+        self._populate(view)
 
     def _populate(self, view):
         strict = self.get_option("strict")

@@ -25,7 +25,7 @@ from vigie_stack.detector_config import credential_name  # noqa: E402
 from vigie.fleet import plan_fleet  # noqa: E402
 from vigie.loader import load_inventory  # noqa: E402
 
-CAMERAS_PER_CORE, CORES = 4, 4
+CAMERAS_PER_CORE, CORES = 4, 4  # CORES: the model's default per detector host
 
 
 def measure(label: str, inventory_dir: Path) -> dict:
@@ -37,11 +37,14 @@ def measure(label: str, inventory_dir: Path) -> dict:
         credential_name(c, inv.sites[c.site_id]): {"username": "u", "password": "p"}
         for c in inv.cameras()
     }
+    # The stack reads fleet sizing from the inventory: a vigie.yml gives the same figures.
+    entry = inventory_dir.parent / f"{inventory_dir.name}-vigie" / "vigie.yml"
+    entry.parent.mkdir(exist_ok=True)
+    entry.write_text(
+        f"plugin: vigie\npath: {inventory_dir.resolve()}\ncameras_per_core: {CAMERAS_PER_CORE}\n"
+    )
     t0 = time.perf_counter()
-    mocks = run_stack(
-        "production", creds, inventory=str(inventory_dir),
-        camerasPerCore=CAMERAS_PER_CORE, defaultCores=CORES,
-    )  # fmt: skip
+    mocks = run_stack("production", creds, inventory=str(entry))
     program_s = time.perf_counter() - t0
     n = len(mocks.resources)
     return {
@@ -53,9 +56,11 @@ def measure(label: str, inventory_dir: Path) -> dict:
 
 
 def main() -> int:
-    rows = [measure("pilot", REPO_ROOT / "inventories" / "pilot")]
     vigie = Path(sys.executable).with_name("vigie")
     with tempfile.TemporaryDirectory(prefix="vigie-pul-bench-") as tmp:
+        pilot = Path(tmp) / "pilot"
+        pilot.symlink_to(REPO_ROOT / "inventories" / "pilot")
+        rows = [measure("pilot", pilot)]
         for cameras in (1000, 4000):
             out = Path(tmp) / f"d{cameras}"
             subprocess.run(

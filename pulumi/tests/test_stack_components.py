@@ -92,20 +92,3 @@ def test_camera_credentials_go_into_the_url_escaped():
         camera_entry(cam, {})
     anonymous = {"id": "c2", "site": "a", "url": "rtsp://10.0.0.21:554/s", "credential": None}
     assert camera_entry(anonymous, {})["url"] == "rtsp://10.0.0.21:554/s"
-
-
-def test_replay_translates_recorded_inputs_into_the_same_docker_settings(recorded):
-    from vigie_stack.replay import container_kwargs
-
-    [detector, *_] = detectors(recorded)
-    kwargs = container_kwargs(detector.inputs)
-    assert kwargs["read_only"] is True and kwargs["privileged"] is False
-    assert kwargs["cap_drop"] == ["ALL"] and kwargs["security_opt"] == ["no-new-privileges:true"]
-    assert kwargs["nano_cpus"] == 1_000_000_000
-    assert kwargs["mem_limit"] == "384m" and kwargs["memswap_limit"] == "384m"
-    assert kwargs["restart_policy"] == {"Name": "unless-stopped"}
-    assert kwargs["healthcheck"]["interval"] == 30 * 10**9
-    assert kwargs["healthcheck"]["retries"] == 3
-    config = [m for m in kwargs["mounts"] if m["Target"] == CONFIG_DIR]
-    assert [m["ReadOnly"] for m in config] == [True]
-    assert kwargs["network"] == "vigie-detectors"

@@ -7,7 +7,7 @@
 2. With the ``pulumi`` CLI: ``pulumi up --stack lab`` on the local file backend
    ``.pulumi-state/``. Without it: the same program runs under Pulumi's mocks,
    and what it declared is created with the docker SDK over SSH
-   (``vigie_stack/replay.py``). Says which path it took.
+   (``lab/detectors/replay.py``). Says which path it took.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import yaml
 
 import pulumi
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Pulumi program's package (pulumi/vigie_stack): the lab runs what it declares.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pulumi"))
 
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT
@@ -196,8 +197,9 @@ def without_cli(phrase: str, state: dict, source_image: str | None) -> int:
     from vigie_stack.config import read_config
     from vigie_stack.program import declare
     from vigie_stack.recorder import run_under_mocks
-    from vigie_stack.replay import PROVIDER, HostTarget, load_via_exec, replay
-    from vigie_stack.ssh_docker import SshDockerSocket
+
+    from lab.detectors.replay import PROVIDER, HostTarget, load_via_exec, replay
+    from lab.detectors.ssh_docker import SshDockerSocket
 
     config, secret_keys = stackfile.resolve(STACK_FILE, phrase)
     try:

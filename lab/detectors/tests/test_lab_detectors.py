@@ -1,10 +1,13 @@
 """With the lab up and `make lab-detectors` done: the lab stack's detectors run and publish.
 
 Marked `lab`: runs only through `make test-pulumi-lab` (or `pytest -m lab`), with
-.lab/state.json and the stack file written by lab_detectors.py.
+.lab/state.json and the stack file written by `make lab-detectors` (lab/detectors/run.py).
+Without them the test fails when the lab is required (VIGIE_LAB_REQUIRED=1, as
+`make test-pulumi-lab` sets it, or CI=true), and is skipped otherwise.
 """
 
 import json
+import os
 import time
 
 import docker
@@ -14,7 +17,8 @@ from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT, read_config
 from vigie_stack.program import declare
 from vigie_stack.recorder import reveal, run_under_mocks
-from vigie_stack.ssh_docker import SshDockerSocket
+
+from lab.detectors.ssh_docker import SshDockerSocket
 
 pytestmark = pytest.mark.lab
 
@@ -28,7 +32,10 @@ WAIT_S = 120
 @pytest.fixture(scope="module")
 def lab():
     if not (STATE.exists() and STACK_FILE.exists()):
-        pytest.skip("the lab is not up (make lab)")
+        missing = "the lab is not up or its detectors were not started (make lab lab-detectors)"
+        if os.environ.get("VIGIE_LAB_REQUIRED") == "1" or os.environ.get("CI") == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
     return json.loads(STATE.read_text())
 
 
