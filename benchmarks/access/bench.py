@@ -38,14 +38,17 @@ from vigie.loader import load_inventory
 
 
 def rate(n: int, fn) -> tuple[float, float]:
-    start = time.perf_counter()
+    """Per second of wall time, and per second of this process's CPU time (the machine is
+    shared: when other jobs run, the CPU figure is the one a dedicated core would give)."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn(n)
-    elapsed = time.perf_counter() - start
-    return n / elapsed, elapsed
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return n / elapsed, n / cpu
 
 
-def show(name: str, value: float, goal: str, ok: bool, unit: str = "/s") -> None:
-    print(f"{name:58} {value:>12,.0f}{unit:3}  goal {goal:10} {'ok' if ok else 'MISSED'}")
+def show(name: str, value: float, goal: str, ok: bool, unit: str = "/s", cpu: float = 0) -> None:
+    extra = f"  (CPU time: {cpu:,.0f}{unit.strip()})" if cpu else ""
+    print(f"{name:58} {value:>12,.0f}{unit:3}  goal {goal:10} {'ok' if ok else 'MISSED'}{extra}")
 
 
 def bench_tokens(n: int) -> None:
@@ -60,12 +63,13 @@ def bench_tokens(n: int) -> None:
         for _ in range(k):
             authority.check(token, fp, cam, start=now + 10, end=now + 14)
 
-    hmac_rate, _ = rate(n, checks)
+    hmac_rate, hmac_cpu = rate(n, checks)
     show(
         "per-segment check, HMAC-SHA256 token (checks/s/core)",
         hmac_rate,
         ">= 5,000",
         hmac_rate >= 5000,
+        cpu=hmac_cpu,
     )
     key = Ed25519PrivateKey.generate()
     payload = token.encode()
@@ -111,12 +115,13 @@ def bench_decisions(inv, policy: AccessPolicy, n: int) -> None:
         for req in reqs[:k]:
             decide(inv, req, representative=True)
 
-    e_rate, _ = rate(n, engine)
+    e_rate, e_cpu = rate(n, engine)
     show(
         "policy decisions, Cedar engine, 4,000 cameras (/s/core)",
         e_rate,
         ">= 1,000",
         e_rate >= 1000,
+        cpu=e_cpu,
     )
     m_rate, _ = rate(n, model)
     print(f"{'  beside: the model rules in Python (/s)':58} {m_rate:>12,.0f}/s")
@@ -158,7 +163,7 @@ def bench_journal(tmp: Path, n: int) -> None:
                 note = journal.checkpoint()
                 journal.add_cosignature(witness.cosign(note, journal.prove_consistency(old)))
 
-    a_rate, _ = rate(n, appends)
+    a_rate, a_cpu = rate(n, appends)
     journal.checkpoint()
     journal.close()
     show(
@@ -166,17 +171,15 @@ def bench_journal(tmp: Path, n: int) -> None:
         a_rate,
         ">= 10,000",
         a_rate >= 10_000,
+        cpu=a_cpu,
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = verify(tmp / "journal", key.verifier, witness_key.verifier, entry=n // 2)
-    el = time.perf_counter() - start
+    el, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert report.ok, report.problems
-    show(
-        f"verify {report.size:,} entries, {report.checkpoints:,} checkpoints (s)",
-        el,
-        "<= 10 s",
-        el <= 10,
-        " s",
+    print(
+        f"{f'verify {report.size:,} entries, {report.checkpoints:,} checkpoints (s)':58} "
+        f"{el:>12.1f} s   goal <= 10 s    {'ok' if el <= 10 else 'MISSED'}  (CPU time: {cpu:.1f} s)"
     )
 
 
