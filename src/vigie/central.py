@@ -20,6 +20,8 @@ from vigie.netplan import NetworkPlan, plan_network
 
 TOPIC_PREFIX = "vigie"
 ACCESS_SERVICE = "vigie-access"
+DPO_IDENTITY = "dpo"
+DPO_ALERTS = f"{TOPIC_PREFIX}/dpo/alerts"
 
 
 def event_topic(site_id: str, camera_id: str) -> str:
@@ -133,10 +135,12 @@ def broker_users(inv: Inventory) -> list[BrokerUser]:
         BrokerUser(
             ACCESS_SERVICE,
             "service",
-            write=[f"{TOPIC_PREFIX}/agencies/+/notifications"],
+            write=[f"{TOPIC_PREFIX}/agencies/+/notifications", DPO_ALERTS],
             read=[f"{TOPIC_PREFIX}/+/+/events", f"{TOPIC_PREFIX}/+/alarms/+"],
         )
     )
+    # The DPO office's client reads break-glass alerts (issue 9: the DPO is alerted).
+    users.append(BrokerUser(DPO_IDENTITY, "service", read=[DPO_ALERTS]))
     return sorted(users, key=lambda u: u.name)
 
 
@@ -177,7 +181,7 @@ def pki_identities(inv: Inventory) -> dict[str, list[str]]:
         "agencies": [u.name for u in users if u.kind == "agency"],
         "recorders": sorted({s.recorder for s in sources.values()}),
         "alarms": sorted(f.identity for f in alarm_feeds(inv).values()),
-        "services": [ACCESS_SERVICE],
+        "services": [ACCESS_SERVICE, DPO_IDENTITY],
     }
 
 

@@ -34,13 +34,16 @@ class ModelPolicy:
             found = self.engine.competent_agencies(f"{site}/{camera}", _event(cls, origin))
         return [Competent(agency, rule) for agency, rule in found]
 
-    def authorize(self, operator, action, site, camera, cls, origin, approver="", reason=""):
+    def authorize(
+        self, operator, action, site, camera, cls, origin, approver="", reason="", approved_by=""
+    ):
         req = Request(
             operator,
             action,
             f"{site}/{camera}",
             _event(cls, origin),
             approver=approver,
+            approved_by=approved_by,
             reason=reason,
         )
         with self._lock:

@@ -16,11 +16,12 @@ from importlib import resources
 import aiohttp
 from aiohttp import web
 
-from vigie_access import segments
+from vigie_access import exceptional, segments
 from vigie_access.core import AccessCore, Decision
 from vigie_access.exports import Exporter
 from vigie_access.identity import from_headers
 from vigie_access.metrics import Metrics
+from vigie_access.store import parse
 
 log = logging.getLogger("vigie-access.http")
 COOKIE = "vigie_token"
@@ -177,6 +178,44 @@ class Api:
         res = await self.exporter.approve(who, request.match_info["export"], self)
         return web.json_response(res, status=200 if "manifest_sha256" in res else 403)
 
+    async def break_glass(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        body = await request.json()
+        d = exceptional.break_glass(
+            self.core,
+            who,
+            str(body.get("camera", "")),
+            str(body.get("class", "")),
+            str(body.get("reason", "")),
+            now(),
+        )
+        return web.json_response(d.grant.as_dict()) if d.allow else _refusal(d)
+
+    async def requisition(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        body = await request.json()
+        try:
+            start, end = parse(str(body["start"])), parse(str(body["end"]))
+        except (KeyError, ValueError):
+            return web.json_response({"refused": "start and end (ISO 8601)"}, status=400)
+        d = exceptional.record_requisition(
+            self.core,
+            who,
+            str(body.get("camera", "")),
+            start,
+            end,
+            str(body.get("procedure", "")),
+            now(),
+        )
+        return web.json_response({"requisition": d.grant.id}) if d.allow else _refusal(d)
+
+    async def requisition_approve(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        res = await exceptional.approve_requisition(
+            self.core, self.exporter, who, request.match_info["grant"], self, now()
+        )
+        return web.json_response(res, status=200 if "manifest_sha256" in res else 403)
+
     async def page(self, request: web.Request) -> web.Response:
         name = request.match_info.get("name") or "index.html"
         if name not in PAGE_FILES:
@@ -217,6 +256,9 @@ def build(api: Api) -> web.Application:
     r.add_post("/api/grants/{grant}/outcome", api.outcome)
     r.add_post("/api/grants/{grant}/exports", api.export_request)
     r.add_post("/api/exports/{export}/approve", api.export_approve)
+    r.add_post("/api/break-glass", api.break_glass)
+    r.add_post("/api/requisitions", api.requisition)
+    r.add_post("/api/requisitions/{grant}/approve", api.requisition_approve)
     r.add_get("/operateur/", api.page)
     r.add_get("/operateur/{name}", api.page)
     r.add_get("/metrics", api.metrics_handler)

@@ -71,7 +71,7 @@ class Exporter:
                 camera=g.source if g else None,
             )
             return {"refused": rule}
-        manifest, digest = await self._write(ex, g, who, api, now)
+        manifest, digest = await self.write(ex, g, who, api, now)
         self.core.store.approve_export(export_id, who.name, digest)
         self.core.log(
             "export",
@@ -88,7 +88,7 @@ class Exporter:
         )
         return {"export": export_id, "manifest_sha256": digest, "files": len(manifest["files"])}
 
-    async def _write(self, ex: dict, g, who: Identity, api, now: dt.datetime):
+    async def write(self, ex: dict, g, who: Identity, api, now: dt.datetime):
         out = self.folder / ex["id"]
         out.mkdir(parents=True, exist_ok=True)
         window = await api.window(g)

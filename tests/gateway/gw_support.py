@@ -77,7 +77,7 @@ def test_inventory(dst: Path) -> Path:
             if not agency.get("operators"):
                 agency["operators"] = OPERATORS.get(ident, [f"{ident}/op-0001"])
             if not agency.get("supervisors"):
-                agency["supervisors"] = [f"{ident}/sup-01"]
+                agency["supervisors"] = [f"{ident}/sup-0001"]
         with path.open("w") as fh:
             yaml.dump(doc, fh)
     return dst

@@ -1,0 +1,203 @@
+"""The two other ways to footage besides an event (issue 9's policy decides both):
+
+- **break-glass**: a supervisor, with a written reason, opens a camera for the
+  site's `break_glass_min`; the DPO is alerted (`vigie/dpo/alerts`) and the grant
+  is flagged for review in the journal;
+- **judicial requisition**: an officer of a judicial police agency records it
+  (procedure reference, camera, time window); once approved by the holder's
+  designee it yields an export of recorded footage only, never a view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from vigie.central import DPO_ALERTS
+from vigie_access.core import AccessCore, Decision
+from vigie_access.identity import Identity
+from vigie_access.store import iso
+
+MAX_REQUISITION = dt.timedelta(days=1)
+
+
+def _camera(core: AccessCore, camera: str):
+    site, _, cam = camera.partition("/")
+    return core.by_camera.get((site, cam))
+
+
+def break_glass(
+    core: AccessCore, who: Identity, camera: str, cls: str, reason: str, now: dt.datetime
+) -> Decision:
+    src = _camera(core, camera)
+    if src is None:
+        d = Decision(False, "ACCESS-UNKNOWN", f"unknown camera {camera!r}")
+    else:
+        v = core.policy.authorize(
+            who.name, "break_glass", src.site, src.camera, cls, "detector", reason=reason
+        )
+        d = Decision(v.allowed, v.rule, v.reason)
+    g = None
+    if d.allow:
+        terms = core.policy.terms(src.site)
+        g = core.store.add_grant(
+            event_id=f"bg-{uuid.uuid4().hex[:12]}",
+            agency=who.agency,
+            site=src.site,
+            camera=src.camera,
+            source=src.key,
+            cls=cls,
+            origin="break_glass",
+            rule=d.rule,
+            event_time=now,
+            window_start=now - terms.before,
+            window_end=now + terms.break_glass,
+            live_until=now + terms.break_glass,
+            live=True,
+            created=now,
+            break_glass=reason,
+        )
+        core.publish(
+            DPO_ALERTS,
+            {
+                "break_glass": g.id,
+                "operator": who.name,
+                "camera": camera,
+                "reason": reason,
+                "until": iso(g.live_until),
+            },
+        )
+        d = Decision(True, d.rule, "break-glass granted, DPO alerted", g)
+    core.log(
+        "break_glass",
+        "granted" if d.allow else "refused",
+        d.rule,
+        now,
+        agency=who.agency,
+        operator=who.name,
+        camera=src.key if src else camera,
+        event=g.event_id if g else None,
+        reason=reason[:500],
+        review=True if d.allow else None,
+    )
+    return d
+
+
+def record_requisition(
+    core: AccessCore,
+    who: Identity,
+    camera: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    procedure: str,
+    now: dt.datetime,
+) -> Decision:
+    src = _camera(core, camera)
+    if src is None:
+        d = Decision(False, "ACCESS-UNKNOWN", f"unknown camera {camera!r}")
+    elif not (start < end <= now and end - start <= MAX_REQUISITION) or not procedure.strip():
+        d = Decision(
+            False, "ACCESS-WAY-REQUISITION", "a past window (1 day at most) and a procedure"
+        )
+    else:
+        event_id = f"rq-{uuid.uuid4().hex[:12]}"
+        core.store.add_event(
+            event_id,
+            "requisition",
+            {
+                "site": src.site,
+                "camera": src.camera,
+                "class": "requisition",
+                "time": iso(start),
+                "procedure": procedure,
+                "requested_by": who.name,
+            },
+            now,
+        )
+        # Never viewable: its live window is already over; export only, once approved.
+        g = core.store.add_grant(
+            event_id=event_id,
+            agency=who.agency,
+            site=src.site,
+            camera=src.camera,
+            source=src.key,
+            cls="requisition",
+            origin="requisition",
+            rule="ACCESS-WAY-REQUISITION",
+            event_time=start,
+            window_start=start,
+            window_end=end,
+            live_until=now,
+            live=False,
+            created=now,
+        )
+        d = Decision(True, "ACCESS-WAY-REQUISITION", "recorded, awaiting approval", g)
+    core.log(
+        "requisition",
+        "recorded" if d.allow else "refused",
+        d.rule,
+        now,
+        agency=who.agency,
+        operator=who.name,
+        camera=src.key if src else camera,
+        event=d.grant.event_id if d.grant else None,
+        reason=procedure[:500],
+    )
+    return d
+
+
+async def approve_requisition(
+    core: AccessCore, exporter, approver: Identity, grant_id: str, api, now: dt.datetime
+) -> dict:
+    g = core.store.grant(grant_id)
+    doc = core.store.event(g.event_id) if g and g.origin == "requisition" else None
+    if doc is None:
+        core.log(
+            "requisition_approval",
+            "refused",
+            "ACCESS-UNKNOWN",
+            now,
+            operator=approver.name,
+            event=grant_id,
+        )
+        return {"refused": "ACCESS-UNKNOWN"}
+    v = core.policy.authorize(
+        doc["requested_by"],
+        "export",
+        g.site,
+        g.camera,
+        "",
+        "requisition",
+        approved_by=approver.name,
+    )
+    core.log(
+        "requisition_approval",
+        "approved" if v.allowed else "refused",
+        v.rule,
+        now,
+        agency=approver.agency,
+        operator=approver.name,
+        camera=g.source,
+        event=g.event_id,
+        reason=doc["procedure"][:500],
+    )
+    if not v.allowed:
+        return {"refused": v.rule}
+    export_id = core.store.add_export(g.id, doc["requested_by"], doc["procedure"], now)
+    ex = core.store.export(export_id)
+    manifest, digest = await exporter.write(ex, g, approver, api, now)
+    core.store.approve_export(export_id, approver.name, digest)
+    core.log(
+        "export",
+        "produced",
+        v.rule,
+        now,
+        agency=g.agency,
+        operator=approver.name,
+        camera=g.source,
+        event=g.event_id,
+        export=export_id,
+        sha256=digest,
+        reason=doc["procedure"][:500],
+    )
+    return {"export": export_id, "manifest_sha256": digest, "files": len(manifest["files"])}
