@@ -1,6 +1,6 @@
 """The few Docker CLI calls the lab makes.
 
-The CLI rather than the SDK: these are the exact commands LAB.md checked on this
+The CLI rather than the SDK: these are the exact commands docs/build-host.md lists for this
 engine (systemd containers without --privileged), and they read the same in logs.
 Every object gets the `vigie.lab=1` label and a `vigie-lab-` name, so `make
 lab-down` can remove exactly what the lab made.
@@ -13,7 +13,7 @@ import subprocess
 
 LABEL = "vigie.lab=1"
 
-# LAB.md: what a systemd container needs here instead of --privileged.
+# docs/build-host.md: what a systemd container needs here instead of --privileged.
 SYSTEMD_OPTIONS = [
     "--cap-add",
     "SYS_ADMIN",

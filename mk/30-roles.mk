@@ -1,5 +1,5 @@
 # Roles (issue 3): molecule + testinfra for every role, on systemd containers
-# built locally (LAB.md), plus the unit tests of the roles' helper scripts.
+# built locally (docs/build-host.md), plus the unit tests of the roles' helper scripts.
 #   make test-roles            all roles, MOLECULE_JOBS scenarios at a time
 #   make molecule-<role>       one role (e.g. make molecule-recorder)
 # Logs: .cache/molecule/<role>.log; each scenario prints its duration.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build a Debian 12 base image locally with debootstrap: no registry is reachable
-# here (LAB.md), so every image starts from one of these. Cached: does nothing
+# here (docs/build-host.md), so every image starts from one of these. Cached: does nothing
 # when the image already exists.
 #   scripts/base-image.sh systemd   -> vigie/debian-systemd:bookworm (molecule, lab hosts)
 #   scripts/base-image.sh slim      -> vigie/debian-slim:bookworm    (detector image base)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers on this machine (LAB.md: there is no systemd
+# Make sure a Docker engine answers on this machine (docs/build-host.md: there is no systemd
 # on the host, so dockerd is started by hand in the background). Idempotent.
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real footage for camera simulators, detector tests and benchmarks: the sample
-# videos shipped by Debian's opencv-doc package (LAB.md). Cached in .cache/footage.
+# videos shipped by Debian's opencv-doc package (docs/build-host.md). Cached in .cache/footage.
 #   scripts/footage.sh            -> prints the folder holding vtest.avi, tree.avi, Megamind.avi
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

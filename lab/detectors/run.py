@@ -155,8 +155,8 @@ def flatten(outer: docker.DockerClient, image: docker.models.images.Image, name:
     """One-layer copy of ``image`` named ``name``: same filesystem and run settings.
 
     The lab's detector hosts are containers whose engine uses the ``vfs``
-    driver (LAB.md), which stores every layer as a full copy: one layer loads
-    several times faster than four. Cached on the source image id.
+    driver (no overlayfs inside the lab containers), which stores every layer
+    as a full copy: one layer loads several times faster than four. Cached on the source image id.
     """
     try:
         if outer.images.get(name).labels.get(FLAT_LABEL) == image.id:

@@ -87,7 +87,7 @@ class Detection(Node):
     classes: list[Text] = Field(min_length=1)
     zones: dict[str, Polygon] = Field(default_factory=dict)
     # Lawful detection on collège grounds and departmental buildings runs outside
-    # opening hours (BRIEF.md: the supervision centre's current practice).
+    # opening hours (docs/sources.md: the supervision centre's current practice).
     active: Literal["outside_opening_hours", "always"] = "outside_opening_hours"
 
 

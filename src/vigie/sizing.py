@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from vigie.model import Camera, Inventory
 
-HEADROOM = 1.2  # BRIEF.md: plan 20 % storage headroom
-MAX_SEGMENT_LOAD = 0.70  # BRIEF.md: keep each fibre segment at most 70 % loaded
+HEADROOM = 1.2  # docs/sources.md, sizing: plan 20 % storage headroom
+MAX_SEGMENT_LOAD = 0.70  # docs/sources.md, sizing: each fibre segment at most 70 % loaded
 SECONDS_PER_DAY = 86_400
 
 
 def camera_storage_gb(camera: Camera) -> float:
-    """bytes = bitrate/8 x 86,400 x retention_days (BRIEF.md, Sizing)."""
+    """bytes = bitrate/8 x 86,400 x retention_days (docs/sources.md, sizing)."""
     return camera.bitrate_kbps * 1000 / 8 * SECONDS_PER_DAY * camera.retention_days / 1e9
 
 

@@ -124,3 +124,23 @@ def test_docs_list_every_rule():
     doc = (REPO / "docs" / "inventory.md").read_text(encoding="utf-8")
     missing = [rule for rule in REGISTRY if f"`{rule}`" not in doc]
     assert missing == []
+
+
+def test_rules_point_at_the_sources_carried_in_the_repository():
+    import re
+
+    from inventory_support import REPO
+
+    from vigie.rules import REGISTRY
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "vigie"), "rules"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "docs/sources.md" in result.stdout
+    sources = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
+    for rule in REGISTRY.values():
+        # Never a file outside the repository; every cited text is in docs/sources.md.
+        assert not re.search(r"(BRIEF|LAB)\.md|\.\./shared", rule.source), rule.id
+    for cited in ("CSI L252-5", "arrêté du 3 août 2007", "CNIL", "ANSSI", "2022-1152", "APSAD I31"):
+        assert cited in sources

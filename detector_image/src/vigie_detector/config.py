@@ -17,7 +17,7 @@ Relative = Annotated[float, Field(ge=0.0, le=1.0)]
 Point = tuple[Relative, Relative]
 Polygon = Annotated[list[Point], Field(min_length=3)]
 
-# The only lawful event classes (BRIEF.md: intrusion, fire/smoke, camera tamper).
+# The only lawful event classes (docs/sources.md: intrusion, fire/smoke, camera tamper).
 EventClass = Literal["intrusion", "tamper", "fire"]
 # Classes this version analyses (all the lawful ones).
 ANALYSED_CLASSES = frozenset({"intrusion", "tamper", "fire"})

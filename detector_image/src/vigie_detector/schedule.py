@@ -1,4 +1,4 @@
-"""Opening hours: detection runs while a site is closed (BRIEF.md).
+"""Opening hours: detection runs while a site is closed (docs/sources.md).
 
 Accepted syntax, a small subset of OpenStreetMap's ``opening_hours``:
 ``"Mo-Fr 07:30-18:00; Sa 08:00-12:00"``, ``"Mo,We 08:00-12:00,13:30-17:00"``,

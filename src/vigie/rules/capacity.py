@@ -1,11 +1,11 @@
-"""Fibre load and storage (BRIEF.md, Sizing)."""
+"""Fibre load and storage (docs/sources.md, "sizing": vigie's engineering figures)."""
 
 from __future__ import annotations
 
 from vigie.rules import Context, Finding, rule
 from vigie.sizing import MAX_SEGMENT_LOAD, recorder_needs_gb, segment_loads_kbps
 
-SIZING = "BRIEF.md sizing: 70 % max fibre load; storage = bitrate/8 x 86,400 x days x 1.2"
+SIZING = "sizing (docs/sources.md): 70 % max fibre load; storage = bitrate/8 x 86,400 x days x 1.2"
 
 
 @rule(

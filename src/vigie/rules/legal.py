@@ -1,4 +1,4 @@
-"""The law as code (BRIEF.md, Domain rules). Each rule cites its source."""
+"""The law as code. Each rule cites its source, listed in docs/sources.md."""
 
 from __future__ import annotations
 
@@ -348,7 +348,7 @@ def pm_territory(ctx: Context):
 
 @rule(
     "LEGAL-FORCE-COMPETENT",
-    "BRIEF.md: each commune is policed by police nationale or gendarmerie",
+    "competent force (docs/sources.md): each commune is policed by police nationale or gendarmerie",
     "police nationale / gendarmerie receive images only where they are the competent force",
 )
 def force_competent(ctx: Context):

@@ -135,7 +135,7 @@ def authorisations_exist(ctx: Context):
 
 @rule(
     "REF-FORCE",
-    "BRIEF.md: the competent force follows the commune",
+    "competent force (docs/sources.md): the competent force follows the commune",
     "the commune of every site has its competent force (police or gendarmerie)",
 )
 def forces_known(ctx: Context):
