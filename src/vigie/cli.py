@@ -139,6 +139,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.cameras < 1:
         print("vigie generate: --cameras must be positive", file=sys.stderr)
         return EXIT_USAGE
+    if not args.outdir.strip():  # Path("") would write into the current directory
+        print("vigie generate: empty path", file=sys.stderr)
+        return EXIT_USAGE
     stats = generate(Path(args.outdir), cameras=args.cameras, seed=args.seed)
     print(
         f"{args.outdir}: {stats['sites']} sites, {stats['cameras']} cameras, "
@@ -159,7 +162,6 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     for r in REGISTRY.values():
         print(f"{r.id:32} {r.severity:8} {r.summary}  [{r.source}]")
-    print("Sources (texts, what each rule takes from them): docs/sources.md")
     return EXIT_OK
 
 

@@ -222,8 +222,19 @@ def test_fifo_never_blocks(where: str, tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", ["validate", "lock", "summary", "plan"])
-def test_empty_path_is_a_usage_error(command: str):
-    code, _out, err = run(command, "")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", ""],
+        ["lock", ""],
+        ["summary", ""],
+        ["plan", ""],
+        ["review", "", "--base", "main"],
+        ["commune", "new", "--insee", "78003", "--dir", " "],
+        ["generate", "", "--cameras", "3"],
+    ],
+)
+def test_empty_path_is_a_usage_error(argv: list[str]):
+    code, _out, err = run(*argv)
     assert code == 2
     assert "empty path" in err
