@@ -162,6 +162,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     for r in REGISTRY.values():
         print(f"{r.id:32} {r.severity:8} {r.summary}  [{r.source}]")
+    print("Sources (texts, what each rule takes from them): docs/sources.md")
     return EXIT_OK
 
 
