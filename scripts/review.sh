@@ -51,6 +51,15 @@ esac
 # 2. the plan, and its picture next to it
 "$VIGIE" plan "$INV" --base "$BASE" --picture "$OUT/fibre.svg" > "$OUT/plan.md" || status=1
 echo "review: plan in $OUT/plan.md, picture in $OUT/fibre.svg"
+# In a comment, a relative link leads nowhere: point it at the kept artefact.
+if [[ $forge == gitlab && -n "${CI_JOB_URL:-}" ]]; then
+  picture_url="$CI_JOB_URL/artifacts/file/$OUT/fibre.svg"
+elif [[ $forge == github && -n "${GITHUB_RUN_ID:-}" ]]; then
+  picture_url="${GITHUB_SERVER_URL:-https://github.com}/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID#artifacts"
+fi
+if [[ -n "${picture_url:-}" ]]; then
+  sed -i "s|](fibre.svg)|]($picture_url)|" "$OUT/plan.md"
+fi
 
 post() {  # post() URL AUTH-HEADER JSON-KEY: the plan as a comment, through the forge's API
   "$PY" -c 'import json,sys; print(json.dumps({sys.argv[1]: open(sys.argv[2]).read()}))' \

@@ -134,6 +134,7 @@ def test_gitlab_merge_request_editing_another_commune(clone: Path, tmp_path: Pat
         CI_MERGE_REQUEST_IID="3",
         CI_PROJECT_ID="42",
         CI_API_V4_URL=url + "/api/v4",
+        CI_JOB_URL="https://gitlab.example.org/cd78/vigie/-/jobs/99",
         VIGIE_GITLAB_TOKEN="test-token",
     )
     done = sh(clone, "bash", str(SCRIPT), env=env, check=False)
@@ -149,6 +150,10 @@ def test_gitlab_merge_request_editing_another_commune(clone: Path, tmp_path: Pat
     assert path == "/api/v4/projects/42/merge_requests/3/notes"
     assert headers["PRIVATE-TOKEN"] == "test-token"
     assert "REFUSED" in body["body"]
+    assert (
+        "](https://gitlab.example.org/cd78/vigie/-/jobs/99/artifacts/file/review-out/fibre.svg)"
+        in body["body"]
+    )
 
 
 def test_local_run_lists_targets_for_code_changes(clone: Path, tmp_path: Path):
