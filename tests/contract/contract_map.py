@@ -1,0 +1,257 @@
+"""Who enforces, on a running system, each inventory field a rule checks.
+
+`ENFORCED`: field -> the places its value is handed over in the desired state
+(`vigie.desired.DesiredState`) and, for each, the component that acts on it on
+a running system and the test that proves it. `component` and `test` are
+repository paths that must exist and mention `token`.
+
+`VALIDATION_ONLY`: fields whose check is the whole enforcement: a wrong value
+stops `vigie validate` (CI, `playbooks/validate.yml`) and nothing at run time
+reads them (paperwork, references, sizing).
+
+`PENDING`: fields whose runtime consumer is not in the repository yet, with
+who owes it. Their enforcers are still checked: the test reports them as
+expected failures (xfail) while the consumer is missing, and as passes once it
+lands, so the day it lands the entry is moved to `ENFORCED` by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Enforcer:
+    handed_over: str  # where the desired state hands the value over
+    component: str  # repository path acting on it on a running system
+    token: str  # what that component reads (must appear in it)
+    test: str  # repository path of the test that proves it
+    test_token: str  # what that test checks (must appear in it)
+
+
+RECORDER = "recorder__cameras[]"
+DETECTOR = "detectors[].cameras[]"
+
+ENFORCED: dict[str, list[Enforcer]] = {
+    "Camera.retention_days": [
+        Enforcer(
+            f"{RECORDER}.retention_days",
+            "roles/recorder/files/vigie-recorder-housekeeping",
+            "retention_days",
+            "roles/recorder/tests/test_housekeeping.py",
+            "retention",
+        ),
+        Enforcer(
+            f"{DETECTOR}.snapshot_retention_days",
+            "detector_image/src/vigie_detector/events.py",
+            "snapshot_retention_days",
+            "detector_image/tests/test_config.py",
+            "snapshot_retention",
+        ),
+        Enforcer(
+            f"{RECORDER}.retention_days",
+            "roles/monitoring/files/vigie-recorder-metrics",
+            "retention_days",
+            "roles/monitoring/tests/test_recorder_metrics.py",
+            "retention",
+        ),
+    ],
+    "Camera.credential": [
+        Enforcer(
+            f"{RECORDER}.credential",
+            "roles/recorder/tasks/cameras.yml",
+            "credential",
+            "roles/recorder/molecule/default/tests/test_recorder.py",
+            "credential",
+        ),
+        Enforcer(
+            f"{DETECTOR}.credential",
+            "pulumi/vigie_stack/detector_config.py",
+            "credential",
+            "pulumi/tests/test_pilot_stack.py",
+            "credential_name",
+        ),
+    ],
+    "Detection.classes": [
+        Enforcer(
+            f"{DETECTOR}.detection.classes",
+            "detector_image/src/vigie_detector/config.py",
+            "EventClass",
+            "detector_image/tests/test_config.py",
+            "classes",
+        ),
+    ],
+    "Camera.detection": [
+        Enforcer(
+            "fleet (lawful cameras only)",
+            "src/vigie/fleet.py",
+            "lawful",
+            "pulumi/tests/test_pilot_stack.py",
+            "test_no_camera_filming_the_public_road_is_analysed",
+        ),
+        Enforcer(
+            "the stack's containers",
+            "pulumi/policy/vigie_policies.py",
+            "lawful_detection",
+            "pulumi/tests/test_pilot_stack.py",
+            "validate_lawful_cameras",
+        ),
+    ],
+    "Camera.analysis_stream": [
+        Enforcer(
+            f"{DETECTOR}.analysis_stream",
+            "detector_image/src/vigie_detector/config.py",
+            "analysis_stream",
+            "detector_image/tests/test_config.py",
+            "analysis_stream",
+        ),
+    ],
+    "Site.opening_hours": [
+        Enforcer(
+            f"{DETECTOR}.opening_hours",
+            "detector_image/src/vigie_detector/schedule.py",
+            "parse_opening_hours",
+            "detector_image/tests/test_schedule.py",
+            "opening",
+        ),
+    ],
+    "Transmission.agency": [
+        Enforcer(
+            "vigie_firewall_forward_rules (agency -> recorders, on event)",
+            "roles/firewall/templates/etc/nftables.conf.j2",
+            "forward_rules",
+            "roles/firewall/molecule/default/tests/test_firewall.py",
+            "forward",
+        ),
+        Enforcer(
+            "access policy (docs/access.md)",
+            "src/vigie/access/competence.py",
+            "transmissions",
+            "tests/access/test_decisions.py",
+            "decide",
+        ),
+    ],
+    "Site.detector_hosts": [
+        Enforcer(
+            "fleet.hosts[].shards (one container per core)",
+            "pulumi/vigie_stack/host.py",
+            "shards",
+            "pulumi/tests/test_pilot_stack.py",
+            "test_shards_respect_capacity_and_count",
+        ),
+    ],
+    "Departement.automation_controller": [
+        Enforcer(
+            "vigie_firewall_forward_rules (automation -> cameras 443)",
+            "roles/firewall/templates/etc/nftables.conf.j2",
+            "forward_rules",
+            "tests/contract/test_contract.py",
+            "automation_controller",
+        ),
+    ],
+    "AccessSettings.journal_retention_days": [
+        Enforcer(
+            "access settings",
+            "src/vigie/audit/retention.py",
+            "journal_retention_days",
+            "tests/audit/test_retention.py",
+            "retention",
+        ),
+    ],
+    "Agency.operators": [
+        Enforcer(
+            "access policy",
+            "src/vigie/access/policy.py",
+            "operators",
+            "tests/access/test_decisions.py",
+            "op-",
+        ),
+    ],
+}
+
+PENDING: dict[str, tuple[str, list[Enforcer]]] = {
+    "Camera.sees_homes": (
+        "recorder-enforce (issue 8, privacy masks): the recorder masks or checks masked regions",
+        [
+            Enforcer(
+                f"{RECORDER}.privacy_masks",
+                "roles/recorder/files/vigie-record",
+                "privacy_masks",
+                "roles/recorder/molecule/default/tests/test_recorder.py",
+                "mask",
+            ),
+        ],
+    ),
+    "Camera.recording": (
+        "recorder-enforce (issue 8, recording schedule): record outside opening hours only",
+        [
+            Enforcer(
+                f"{RECORDER}.recording",
+                "roles/recorder/files/vigie-record",
+                "opening_hours",
+                "roles/recorder/molecule/default/tests/test_recorder.py",
+                "opening_hours",
+            ),
+        ],
+    ),
+    "Camera.area": (
+        "recorder-enforce (issue 8): living areas of collèges are recorded outside opening "
+        "hours only (CNIL), through `recording`",
+        [
+            Enforcer(
+                f"{RECORDER}.recording.mode",
+                "roles/recorder/files/vigie-record",
+                "outside_opening_hours",
+                "roles/recorder/molecule/default/tests/test_recorder.py",
+                "outside_opening_hours",
+            ),
+        ],
+    ),
+    "Camera.resolution": (
+        "camera configuration through the automation (ONVIF): not in the repository; the "
+        "recorder checks what it receives",
+        [
+            Enforcer(
+                f"{RECORDER}.resolution",
+                "roles/recorder/files/vigie-record",
+                "resolution",
+                "roles/recorder/molecule/default/tests/test_recorder.py",
+                "resolution",
+            ),
+        ],
+    ),
+    "Camera.fps": (
+        "camera configuration through the automation (ONVIF): not in the repository; the "
+        "recorder checks what it receives",
+        [
+            Enforcer(
+                f"{RECORDER}.fps",
+                "roles/recorder/files/vigie-record",
+                "fps",
+                "roles/recorder/molecule/default/tests/test_recorder.py",
+                "fps",
+            ),
+        ],
+    ),
+}
+
+VALIDATION_ONLY: dict[str, str] = {
+    "Agency.epci": "reference to the commune data (police municipale territory)",
+    "AlarmSource.cameras": "the alarm source's cameras are of its site (access-policy data)",
+    "Authorisation.expires": "paperwork: an expired authorisation stops every deployment",
+    "Authorisation.id": "paperwork: names who approves judicial requisitions",
+    "Authorisation.requisition_approver": "separation of duties in the data",
+    "Camera.id": "host-name collisions",
+    "Camera.purposes": "paperwork: the authorisation's purposes",
+    "Camera.recorder": "reference to a recorder",
+    "Departement.admin_prefix": "network plan",
+    "PointOfPresence.id": "fibre topology",
+    "Recorder.disk_gb": "sizing",
+    "Segment.capacity_mbps": "sizing",
+    "Segment.ends": "fibre topology",
+    "Site.authorisation": "reference to an authorisation",
+    "Site.cameras": "network plan capacity",
+    "Site.insee": "references (commune, competent force)",
+    "Site.uplink": "fibre topology",
+    "<inventory>": "lock file and access-settings checks reported on the file itself",
+}

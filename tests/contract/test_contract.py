@@ -1,0 +1,123 @@
+"""The contract test: every field a rule checks has a consumer that enforces it.
+
+The checked fields are not listed by hand: each rule of the registry runs on its
+own invalid data case (tests/inventory/cases/<RULE>/invalid) and the fields its
+findings point at are collected. Each must be in `contract_map.ENFORCED` (a
+component acting on it on a running system and the test proving it),
+`PENDING` (its consumer is owed; reported as an expected failure while missing)
+or `VALIDATION_ONLY`. A new rule on a new field fails here until someone says
+who enforces it.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests" / "inventory"))
+sys.path.insert(0, str(HERE))
+
+from contract_map import ENFORCED, PENDING, VALIDATION_ONLY, Enforcer  # noqa: E402
+from inventory_support import CASES, PILOT, TODAY, overlay  # noqa: E402
+
+from vigie.loader import check_inventory, load_inventory  # noqa: E402
+from vigie.rules import REGISTRY, Context  # noqa: E402
+
+
+def checked_fields() -> dict[str, set[str]]:
+    """`Model.field` -> the rules whose findings point at it, from the rules' invalid cases."""
+    fields: dict[str, set[str]] = {}
+    for rule_id, rule in REGISTRY.items():
+        layer = CASES / rule_id / "invalid"
+        assert layer.is_dir(), f"{rule_id} has no invalid case"
+        with tempfile.TemporaryDirectory() as tmp:
+            inv, _diags = check_inventory(overlay(Path(tmp) / "inv", layer), today=TODAY)
+            assert inv is not None, rule_id
+            for finding in rule.check(Context(inv, TODAY)):
+                if finding.obj is None or finding.field is None:
+                    key = "<inventory>"
+                else:
+                    key = f"{type(finding.obj).__name__}.{finding.field}"
+                fields.setdefault(key, set()).add(rule_id)
+    return fields
+
+
+CHECKED = checked_fields()
+
+
+def test_every_checked_field_has_a_declared_consumer():
+    declared = set(ENFORCED) | set(PENDING) | set(VALIDATION_ONLY)
+    missing = {f: sorted(rules) for f, rules in CHECKED.items() if f not in declared}
+    assert missing == {}, (
+        "fields checked by rules with no enforcing consumer declared in "
+        f"tests/contract/contract_map.py: {missing}"
+    )
+
+
+def test_the_map_names_no_field_that_no_rule_checks():
+    declared = set(ENFORCED) | set(PENDING) | set(VALIDATION_ONLY)
+    assert declared - set(CHECKED) == set()
+
+
+def holds(e: Enforcer) -> list[str]:
+    """What is wrong with an enforcer (empty: it holds)."""
+    problems = []
+    for path, token in ((e.component, e.token), (e.test, e.test_token)):
+        file = REPO / path
+        if not file.is_file():
+            problems.append(f"{path} does not exist")
+        elif token not in file.read_text(encoding="utf-8", errors="replace"):
+            problems.append(f"{path} does not mention {token!r}")
+    return problems
+
+
+@pytest.mark.parametrize("field", sorted(ENFORCED))
+def test_enforced_fields_reach_a_component_and_a_test(field: str):
+    for enforcer in ENFORCED[field]:
+        assert holds(enforcer) == [], (field, enforcer.handed_over)
+
+
+@pytest.mark.parametrize("field", sorted(PENDING))
+def test_pending_fields(field: str):
+    owner, enforcers = PENDING[field]
+    problems = [p for e in enforcers for p in holds(e)]
+    if problems:
+        pytest.xfail(f"{field}: no enforcing consumer yet ({owner}): {'; '.join(problems)}")
+
+
+@pytest.fixture(scope="module")
+def pilot_state():
+    from vigie.desired import DesiredState
+
+    return DesiredState.build(load_inventory(PILOT))
+
+
+def test_the_desired_state_hands_the_values_over(pilot_state):
+    """The handed-over keys exist in what the pilot's consumers receive."""
+    recorder = next(h for h in pilot_state.hosts.values() if h.kind == "recorder")
+    camera = recorder.vars["recorder__cameras"][0]
+    for key in ("retention_days", "credential", "privacy_masks", "recording", "fps", "resolution"):
+        assert key in camera, key
+    assert {"mode", "opening_hours", "closures"} <= set(camera["recording"])
+    detector = next(iter(pilot_state.detectors.values()))["cameras"][0]
+    for key in ("snapshot_retention_days", "analysis_stream", "credential", "opening_hours"):
+        assert key in detector, key
+    assert detector["detection"]["classes"]
+
+
+def test_automation_controller_is_the_only_way_to_a_camera_s_web_interface(pilot_state):
+    dept = pilot_state.inventory.departement
+    assert dept.automation_controller
+    for gateway, rules in pilot_state.firewall.items():
+        site = pilot_state.hosts[gateway].site
+        cameras = str(pilot_state.network.sites[site].prefixes["cameras"])
+        to_cameras_443 = [r for r in rules if r["daddr"] == cameras and r.get("port") == 443]
+        assert [r["saddr"] for r in to_cameras_443] == [f"{dept.automation_controller}/32"]
+        admin = str(pilot_state.network.admin_prefix)
+        # The administration network reaches no camera at all.
+        assert not [r for r in rules if r["saddr"] == admin and r["daddr"] == cameras], gateway
