@@ -32,17 +32,25 @@ SKIPPED_DIRS = {"group_vars", "host_vars"}
 
 
 def data_files(root: Path) -> list[Path]:
+    """The data files under `root`, without following symbolic links.
+
+    A symbolic link (to a file or a directory) is returned as it is: reading it
+    is then refused (YAML-UNREADABLE), so that a pull request cannot make the
+    review read a file outside the inventory (/etc/shadow, a runner's token).
+    """
     files = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") or part in SKIPPED_DIRS for part in rel.parts):
-            continue
-        if path.suffix not in (".yml", ".yaml") or not path.is_file():
-            continue
-        if rel.as_posix() in ENTRY_POINT_NAMES or rel.as_posix() == LOCK_NAME:
-            continue
-        files.append(path)
-    return files
+    for here, dirs, names in os.walk(root, followlinks=False):
+        base = Path(here)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
+        linked_dirs = [d for d in dirs if (base / d).is_symlink()]
+        for name in [*names, *linked_dirs]:
+            path = base / name
+            rel = path.relative_to(root).as_posix()
+            if name.startswith(".") or rel in ENTRY_POINT_NAMES or rel == LOCK_NAME:
+                continue
+            if path.is_symlink() or (path.suffix in (".yml", ".yaml") and path.is_file()):
+                files.append(path)
+    return sorted(files)
 
 
 def _display(path: Path, root: Path, base: str) -> str:

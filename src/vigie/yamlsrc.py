@@ -241,7 +241,14 @@ def read_text_file(path: Path, shown: str) -> str:
     refused instead of read (a FIFO would block forever, /dev/zero would never end).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        if os.path.islink(path):
+            raise YamlProblem(
+                Diagnostic(
+                    shown, 1, "YAML-UNREADABLE", "is a symbolic link", "commit the file itself"
+                )
+            )
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
     except IsADirectoryError:
         raise YamlProblem(
             Diagnostic(shown, 1, "YAML-UNREADABLE", "is a directory, not a file", "remove it")

@@ -238,3 +238,27 @@ def test_empty_path_is_a_usage_error(argv: list[str]):
     code, _out, err = run(*argv)
     assert code == 2
     assert "empty path" in err
+
+
+@pytest.mark.parametrize("kind", ["file", "directory", "lock"])
+def test_symbolic_links_are_refused_not_followed(kind: str, tmp_path: Path):
+    # A pull request may add links; following them would read files outside the
+    # inventory on the runner. The target here is valid data: only the link is wrong.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.yml").write_text("agencies: []\n")
+    root = base_copy(tmp_path / "inv")
+    if kind == "file":
+        (root / "sites" / "linked.yml").symlink_to(outside / "x.yml")
+        where = "sites/linked.yml"
+    elif kind == "directory":
+        (root / "linked").symlink_to(outside)
+        where = "linked"
+    else:
+        (outside / LOCK).write_bytes((root / LOCK).read_bytes())
+        (root / LOCK).unlink()
+        (root / LOCK).symlink_to(outside / LOCK)
+        where = LOCK
+    code, out, err = run("validate", str(root))
+    assert code == 1, out + err
+    assert f"{root}/{where}:1: YAML-UNREADABLE: is a symbolic link" in out
