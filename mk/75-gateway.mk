@@ -21,3 +21,14 @@ wheelhouse: setup ## rebuild .cache/wheels (vigie + dependencies) for roles/acce
 	bash scripts/vendor-hls.sh
 	rm -rf .cache/wheels
 	$(BIN)/python -m pip wheel --quiet --wheel-dir .cache/wheels ".[gateway]"
+
+# The central services' roles join `make test-roles` (mk/30-roles.mk runs $(ROLES)
+# at execution time; the rule for each is the same as there).
+GATEWAY_ROLES := pki
+ROLES += $(GATEWAY_ROLES)
+.PHONY: $(GATEWAY_ROLES:%=molecule-%)
+$(GATEWAY_ROLES:%=molecule-%): molecule-%: setup
+	@mkdir -p $(MOLECULE_LOGS); start=$$(date +%s); \
+	(cd roles/$* && $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
+	echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
+	if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status

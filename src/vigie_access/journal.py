@@ -8,7 +8,9 @@ verifier key) is what `vigie audit verify JOURNAL --key` checks against.
 from __future__ import annotations
 
 import json
+import queue
 import threading
+import time
 from pathlib import Path
 
 from vigie.audit.journal import ENTRIES, Journal
@@ -41,25 +43,44 @@ def _round_trips(signer: Signer) -> bool:
 
 
 class SharedJournal:
-    """The MQTT thread and the HTTP loop both journal: one lock around appends.
-    Checkpoints are signed every second at most and at shutdown."""
+    """The MQTT thread and the HTTP loop both journal, and a decision must not wait
+    for the disk: entries go through a queue to one writer thread, in order, which
+    appends them and signs a checkpoint every second (fsync there, off the request
+    path). `close()` drains the queue and signs a last checkpoint."""
 
-    def __init__(self, path: str | Path, signer: Signer):
-        self._journal = Journal(path, signer, origin=ORIGIN, checkpoint_interval_s=1.0)
-        self._lock = threading.Lock()
+    def __init__(self, path: str | Path, signer: Signer, interval_s: float = 1.0):
+        self._journal = Journal(path, signer, origin=ORIGIN, checkpoint_interval_s=1e9)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._interval = interval_s
+        self._writer = threading.Thread(target=self._write, name="journal", daemon=True)
+        self._writer.start()
 
     def append(self, entry: dict) -> None:
-        with self._lock:
-            self._journal.append(entry)
+        self._queue.put(entry)
 
-    def checkpoint(self) -> str:
-        with self._lock:
-            return self._journal.checkpoint()
+    def _write(self) -> None:
+        last, signed = time.monotonic(), self._journal.size
+        while True:
+            try:
+                entry = self._queue.get(timeout=self._interval)
+            except queue.Empty:
+                entry = None
+            if entry is _STOP:
+                return
+            if entry is not None:
+                self._journal.append(entry)
+            if time.monotonic() - last >= self._interval and self._journal.size != signed:
+                self._journal.checkpoint()
+                last, signed = time.monotonic(), self._journal.size
 
     def close(self) -> None:
-        with self._lock:
-            self._journal.checkpoint()
-            self._journal.close()
+        self._queue.put(_STOP)
+        self._writer.join(30)
+        self._journal.checkpoint()
+        self._journal.close()
+
+
+_STOP = object()
 
 
 def open_journal(cfg) -> SharedJournal:
