@@ -42,6 +42,14 @@ from vigie.options import InventoryOptions
 from vigie.reference import reference
 from vigie.schedule import closure_days
 
+DUTIES = {
+    "administrators": "operate the hosts (SSH from the administration network, journal); "
+    "no sudo where footage is held, no route to any camera or recorded video",
+    "automation": "the only one that configures hosts (deploy account) and cameras "
+    "(automation_controller), every run journaled",
+    "viewers": "designated agencies see images of the sites they hold a transmission "
+    "decision for, on event (access policy)",
+}
 RTSP_PORT = 554
 MQTT_TLS_PORT = 8883
 ANALYSIS_WIDTH = 640  # detector benchmark (detector_image/README.md)
@@ -382,6 +390,14 @@ class _Builder:
             "base__admins": [{"name": a.name, "ssh_keys": list(a.ssh_keys)} for a in dept.admins],
             "base__admin_prefixes": [admin],
             "monitoring__admin_prefixes": [admin],
+            # Separation of duties (docs/sources.md, ANSSI; CSI L252-2): administrators
+            # operate hosts over SSH and never get root on a host holding footage;
+            # cameras are configured by the automation only; images are seen by
+            # designated viewers only (access policy).
+            "base__admin_sudo": False,
+            "vigie_duties": DUTIES,
+            # Updates behind the default-deny host firewall: the package mirror only.
+            "vigie_firewall_output_rules": self._mirror_rules(),
             # Kept for the lab's topology and older playbooks (docs/CONTRACT.md).
             "vigie_ntp_servers": list(dept.ntp_servers),
             "vigie_admins": [{"name": a.name, "ssh_keys": list(a.ssh_keys)} for a in dept.admins],
@@ -399,6 +415,19 @@ class _Builder:
                 "vigie_site": self._site_vars(site),
                 "vigie_site_prefixes": {**sp.prefix_strings(), "admin": admin},
             }
+
+    def _mirror_rules(self) -> list[dict[str, Any]]:
+        mirror = self.inv.departement.package_mirror
+        if mirror is None:
+            return []
+        return [
+            {
+                "proto": mirror.proto,
+                "port": mirror.port,
+                "daddr": [f"{mirror.address}/32"],
+                "comment": "security updates from the département package mirror",
+            }
+        ]
 
     def _site_vars(self, site: Site) -> dict[str, Any]:
         commune = reference().communes.get(site.insee)

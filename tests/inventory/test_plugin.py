@@ -31,6 +31,9 @@ MANAGED_VARS = {
     "base__admins",
     "base__admin_prefixes",
     "monitoring__admin_prefixes",
+    "base__admin_sudo",
+    "vigie_duties",
+    "vigie_firewall_output_rules",
 }
 RECORDER_VARS = {
     "vigie_cameras",
@@ -164,6 +167,15 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
         {k: f[k] for k in ("from", "to", "proto", "port")} for f in policy
     ]
     assert all(f["why"] for f in policy)
+
+    # Separation of duties: no sudo for administrators, the duties stated; updates
+    # only from the package mirror.
+    assert rec["base__admin_sudo"] is False and set(rec["vigie_duties"]) == {
+        "administrators",
+        "automation",
+        "viewers",
+    }
+    assert [r["port"] for r in rec["vigie_firewall_output_rules"]] == [3142]
 
     # Default deny: the MQTT flow of detector events opens only where detectors run.
     def ports(gw):
