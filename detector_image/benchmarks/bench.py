@@ -130,6 +130,9 @@ def print_service(console: Console, counts: list[int], seconds: float) -> None:
          "frames/s", "dropped", "cover -> MQTT s", "host load"],
     )  # fmt: skip
     for r in rows:
+        if "error" in r:
+            t.add_row(str(r["cameras"]), r["classes"], f"failed: {r['error']}")
+            continue
         t.add_row(
             str(r["cameras"]), r["classes"], f"{r['cpu_ms_per_frame']:.2f}",
             f"{r['streams_per_core']:.0f}", f"{r['mem_mib_per_stream']:.1f}",

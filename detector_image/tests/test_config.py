@@ -13,7 +13,7 @@ from helpers import EXAMPLES
 from vigie_detector.configfile import ConfigError, load_config
 
 
-@pytest.mark.parametrize("name", ["tamper.yml", "intrusion.yml"])
+@pytest.mark.parametrize("name", ["tamper.yml", "intrusion.yml", "fire.yml"])
 def test_examples_are_valid(name):
     cfg = load_config(EXAMPLES / name)
     assert cfg.cameras[0].detection is not None
