@@ -90,3 +90,13 @@ def test_containers_survive_an_engine_restart(host, image):
         assert host.check_output("docker inspect -f '{{.State.Running}}' vigie-mol-live") == "true"
     finally:
         host.run("docker rm -f vigie-mol-live")
+
+
+def test_no_host_wide_snapshot_retention_rule(host):
+    """Snapshots follow each camera's retention, deleted by the detector: the
+    host keeps no blanket age rule (cron, tmpfiles, timer) on them."""
+    found = host.run(
+        "grep -rl -e vigie-detector -e snapshots /etc/cron* /etc/tmpfiles.d /usr/lib/tmpfiles.d"
+        " /etc/systemd/system 2>/dev/null"
+    )
+    assert found.rc == 1 and found.stdout == "", found.stdout
