@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from vigie.names import camera_name, gateway_name, site_group
 from vigie.vocabulary import AGENCY_KINDS, AREAS, SITE_KINDS
 from vigie.yamlsrc import LDict, LList, Src
 
@@ -183,7 +184,7 @@ class Camera(Node):
 
     @property
     def host_name(self) -> str:
-        return f"{self._site_id}-{self.id}"
+        return camera_name(self._site_id, self.id)
 
     @property
     def width_height(self) -> tuple[int, int]:
@@ -283,11 +284,11 @@ class Site(Node):
     @property
     def gateway(self) -> str:
         """Host name of the site gateway (every site has one, at `.1`)."""
-        return f"{self.id}-gw"
+        return gateway_name(self.id)
 
     @property
     def group(self) -> str:
-        return "site_" + self.id.replace("-", "_")
+        return site_group(self.id)
 
     @property
     def recording_site(self) -> str:

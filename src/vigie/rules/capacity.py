@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vigie.names import recorder_name
 from vigie.rules import Context, Finding, rule
 from vigie.sizing import MAX_SEGMENT_LOAD, recorder_needs_gb, segment_loads_kbps
 
@@ -61,6 +62,7 @@ def storage(ctx: Context):
             yield Finding(
                 recorder,
                 "disk_gb",
-                f"recorder {site_id}-rec{number} needs {need:.0f} GB, has {recorder.disk_gb} GB",
+                f"recorder {recorder_name(site_id, number)} needs {need:.0f} GB, "
+                f"has {recorder.disk_gb} GB",
                 f"set disk_gb to at least {int(need) + 1} or lower retention/bitrates",
             )
