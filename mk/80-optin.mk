@@ -1,5 +1,5 @@
 # Issue 12, a commune opts in: scaffold, plan with a picture, review pipeline, hostile input.
-#   make test-optin    the pipeline files linted, then tests/optin (about 30 s, no container):
+#   make test-optin    the pipeline files linted, then tests/optin (about 1 min, no container):
 #                      hostile input, scaffold, plan, review rules, scripts/review.sh on a real
 #                      git repository (GitHub and GitLab environments), the docs/opt-in.md walkthrough
 #   make bench-optin   validation cost per MB of input (goal: <= 1 s and <= 200 MB per MB)
