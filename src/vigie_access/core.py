@@ -101,12 +101,13 @@ class AccessCore:
             return []
         event_time = parse(doc["time"])
         event_id = event_id_of(doc)
-        if not self.store.add_event(event_id, origin, doc, now):
-            return [g for g in self.store.grants() if g.event_id == event_id]
+        # Delivered again (not acknowledged before a crash): the grants missing are
+        # made and notified; those already there are left alone.
+        self.store.add_event(event_id, origin, doc, now)
         terms = self.policy.terms(site)
         grants = []
         for c in self.policy.competent(site, camera, cls, origin):
-            g = self.store.add_grant(
+            g, created = self.store.add_grant_once(
                 event_id=event_id,
                 agency=c.agency,
                 site=site,
@@ -123,6 +124,8 @@ class AccessCore:
                 created=now,
             )
             grants.append(g)
+            if not created:
+                continue
             self.log(
                 "grant_created",
                 "created",

@@ -1,7 +1,8 @@
 """The service's MQTT side: TLS with its client certificate, a persistent session
 (clean_session off, fixed client id, QoS 1), so events accepted by the broker
 while the service is down are delivered when it comes back. A message is
-acknowledged only after `on_message` returns, i.e. after its grants are stored."""
+acknowledged (manual PUBACK) only once its grants are stored; one that could not
+be stored stays unacknowledged and is delivered again at the next connection."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Bus:
             client_id=cfg.client_id or ACCESS_SERVICE,
             clean_session=False,
             protocol=mqtt.MQTTv311,
+            manual_ack=True,  # acknowledged once stored; else redelivered at reconnect
         )
         c.tls_set(
             ca_certs=cfg.ca_file,
@@ -63,16 +65,21 @@ class Bus:
         client.subscribe([(EVENTS, 1), (ALARMS, 1)])
         self.connected.set()
 
-    def _on_message(self, _client, _userdata, msg) -> None:
+    def _on_message(self, client, _userdata, msg) -> None:
+        if self._handle(msg):
+            client.ack(msg.mid, msg.qos)
+
+    def _handle(self, msg) -> bool:
+        """True when the message is dealt with (stored, or not an event at all)."""
         now = dt.datetime.now(dt.UTC)
         parts = msg.topic.split("/")
         try:
             doc = json.loads(msg.payload)
         except ValueError:
             log.warning("not JSON on %s", msg.topic)
-            return
+            return True
         if not isinstance(doc, dict):
-            return
+            return True
         # The broker's ACL lets a detector write only its cameras' topics; the
         # payload must name the camera of its topic, or it could speak for another.
         docs, origin = [doc], "detector"
@@ -84,7 +91,7 @@ class Bus:
             # alarm opens the cameras it covers, for its own class.
             feed = self.feeds.get((parts[1], parts[3]))
             if feed is None:
-                return
+                return True
             origin = f"alarm:{feed.identity}"
             stamp = doc.get("time") or now.isoformat(timespec="milliseconds")
             docs = [
@@ -95,5 +102,7 @@ class Bus:
         for d in docs:
             try:
                 self.on_event(d, origin, now)
-            except Exception:  # the message must not be lost silently: it is logged
-                log.exception("event on %s not processed", msg.topic)
+            except Exception:  # not acknowledged: the broker delivers it again
+                log.exception("event on %s not stored; left unacknowledged", msg.topic)
+                return False
+        return True

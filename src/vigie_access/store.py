@@ -128,12 +128,17 @@ class Store:
         return json.loads(row["doc"]) if row else None
 
     def add_grant(self, **fields) -> Grant:
+        return self.add_grant_once(**fields)[0]
+
+    def add_grant_once(self, **fields) -> tuple[Grant, bool]:
+        """The grant of (event, agency), and whether this call created it (an event
+        delivered again never doubles a grant nor its notification)."""
         g = Grant(id=fields.pop("id", None) or uuid.uuid4().hex[:16], **fields)
         row = g.as_dict()
         row["live"] = int(g.live)
         cols = ",".join(row)
         with self._lock:
-            self._db.execute(
+            cur = self._db.execute(
                 f"INSERT OR IGNORE INTO grants ({cols}) VALUES ({','.join('?' * len(row))})",
                 tuple(row.values()),
             )
@@ -142,7 +147,7 @@ class Store:
             ).fetchone()
             g = _grant(stored)
             self._grants[g.id] = g
-        return g
+        return g, cur.rowcount == 1
 
     def grant(self, grant_id: str) -> Grant | None:
         return self._grants.get(grant_id)

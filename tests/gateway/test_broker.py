@@ -72,3 +72,20 @@ def test_a_source_cannot_raise_another_sources_alarm(gateway):
     c.disconnect()
     c.loop_stop()
     assert acked and acked[0].value == 0x87
+
+
+def test_an_event_delivered_twice_makes_one_grant_and_one_notification(gateway):
+    got = []
+    sub = gateway.mqtt_client(central.agency_identity("dipn78"))
+    sub.on_message = lambda _c, _u, m: got.append(json.loads(m.payload))
+    sub.subscribe(central.notification_topic("dipn78"), qos=1)
+    time.sleep(0.3)
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=15)
+    for _ in range(2):  # a detector retrying after a lost PUBACK sends it again
+        doc = gateway.publish_event(f"{SITE}-det1", SITE, "couloir-a", "intrusion", when)
+    time.sleep(1.5)
+    sub.disconnect()
+    sub.loop_stop()
+    assert len([n for n in got if n["time"] == doc["time"]]) == 1
+    op = gateway.op("dipn78")
+    assert len([g for g in gateway.grants(op) if g["event_time"] == doc["time"]]) == 1
