@@ -138,13 +138,21 @@ def test_checkpoint_altered_by_one_byte(journal_dir, log_key):
     assert report.problems[0].startswith(f"checkpoint {cp_file.name}:")
 
 
-def test_missing_cosignature(journal_dir, log_key, witness_key):
+def test_witnessed_up_to_the_last_cosigned_checkpoint(journal_dir, log_key, witness_key):
     with Journal(journal_dir, log_key) as journal:
         journal.append(sample(300))
         journal.checkpoint()
-    assert verify(journal_dir, log_key.verifier).ok
     report = verify(journal_dir, log_key.verifier, witness_key.verifier)
-    assert report.problems == [f"checkpoint 251: not cosigned by witness {witness_key.name}"]
+    assert report.ok and (report.witnessed, report.size) == (250, 251)
+
+
+def test_no_cosignature_at_all(tmp_path, log_key, witness_key):
+    with Journal(tmp_path / "j", log_key) as journal:
+        journal.append(sample(1))
+        journal.checkpoint()
+    assert verify(tmp_path / "j", log_key.verifier).ok
+    report = verify(tmp_path / "j", log_key.verifier, witness_key.verifier)
+    assert report.problems == [f"no checkpoint is cosigned by witness {witness_key.name}"]
 
 
 def test_witness_refuses_an_inconsistent_checkpoint(tmp_path, journal_dir, log_key, witness_key):

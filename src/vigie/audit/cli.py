@@ -35,7 +35,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if report.ok:
         print(
             f"{args.journal}: ok: {report.size} entries, {report.checkpoints} signed "
-            f"checkpoints, {report.cosigned} cosigned by the witness",
+            f"checkpoints, {report.cosigned} cosigned by the witness"
+            + (f" (entries up to {report.witnessed} witnessed)" if args.witness else ""),
             file=sys.stderr,
         )
     return EXIT_OK if report.ok else EXIT_INVALID
