@@ -224,7 +224,11 @@ def checklist(inv: Inventory, site: Site, cam: Camera, diags: list[Diagnostic]) 
     ]
     if cam.sees_homes or cam.privacy_masks:
         items.append(
-            item(f"sees homes: {len(cam.privacy_masks)} privacy mask(s)", "LEGAL-PRIVACY-MASK")
+            item(
+                f"{'sees homes, ' if cam.sees_homes else ''}"
+                f"{len(cam.privacy_masks)} privacy mask(s)",
+                "LEGAL-PRIVACY-MASK",
+            )
         )
     if cam.detection:
         lawful = "lawful" if lawful_detection(cam, site) else "NOT LAWFUL"
@@ -266,6 +270,7 @@ def who_can_see(inv: Inventory, site: Site, cam: Camera) -> list[str] | None:
         from vigie.access.events import EVENT_CLASSES, Event, Request
     except ImportError:
         return None
+    receivers = {tr.agency for tr in site.transmissions}
     out = []
     for name in EVENT_CLASSES:
         if name.startswith("alarm-"):
@@ -280,9 +285,9 @@ def who_can_see(inv: Inventory, site: Site, cam: Camera) -> list[str] | None:
                 return None
             if verdict.allowed:
                 allowed.append(agency)
-            else:  # one reason per rule is enough to understand a refusal
-                why.setdefault(verdict.rule, verdict.reason)
-        reasons = "; ".join(f"{text} ({rule})" for rule, text in sorted(why.items()))
+            elif agency in receivers or not receivers:  # why the site's own receivers cannot
+                why.setdefault(verdict.reason, verdict.rule)
+        reasons = "; ".join(f"{text} ({rule})" for text, rule in sorted(why.items()))
         shown = ", ".join(allowed) or f"nobody: {reasons}"
         out.append(f"{name} ({action}): {shown}")
     return out

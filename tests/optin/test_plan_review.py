@@ -78,6 +78,9 @@ def test_scaffold_then_plan_a_new_commune(repo: Path):
     assert "`pm-ca-rambouillet-territoires`), decision AP-78-2026-0001" in plan
     assert "| seg-dc-rambouillet | 1,000 Mbit/s | 0 → 4 Mbit/s" in plan
     assert "](fibre.svg)" in plan
+    # from vigie.access: nobody sees a camera without a detector on a detector event
+    assert "`mairie-ablis-cour`: intrusion (view_clip): nobody: " in plan
+    assert "requisition (export): " in plan
     tree = ET.parse(svg)  # well-formed SVG with one stroke per segment and side
     lines = tree.getroot().findall("{http://www.w3.org/2000/svg}line")
     segments = (repo / "inventories/production/fibre.yml").read_text().count("ends:")
