@@ -190,3 +190,25 @@ def test_detector_bridge_is_the_one_the_detector_host_firewall_opens(recorded):
     for network in networks:
         options = network.inputs.get("options") or {}
         assert options.get("com.docker.network.bridge.name") == defaults["detector_host__bridge"]
+
+
+def test_detectors_read_the_substream_and_keep_snapshots_for_the_camera_s_retention(
+    recorded, inventory
+):
+    """Each camera's configuration: the model's analysis substream (not the recorded main
+    stream) and its own retention for snapshots (CSI L252-5), from the inventory's fields."""
+    cams = {f"{c.site_id}/{c.id}": c for c in inventory.cameras()}
+    streams = {m.id: m.analysis_stream for m in inventory.departement.camera_models}
+    writers = [r for r in recorded.of_type(CONTAINER) if r.inputs.get("start") is False]
+    seen = 0
+    for writer in writers:
+        files = {u["file"]: u["content"] for u in reveal(writer.inputs["uploads"])}
+        for cam in yaml.safe_load(files[CONFIG_FILE])["cameras"]:
+            model = cams[f"{cam['site']}/{cam['id']}"]
+            expected = model.analysis_stream or streams[model.model]
+            assert cam["analysis_stream"]["rtsp_url"].endswith(f":554{expected.path}")
+            assert cam["analysis_stream"]["resolution"] == expected.resolution
+            assert cam["analysis_stream"]["fps"] == expected.fps
+            assert cam["snapshot_retention_days"] == model.retention_days
+            seen += 1
+    assert seen == len(lawful_cameras(inventory))
