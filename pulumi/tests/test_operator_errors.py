@@ -22,3 +22,10 @@ def test_a_broken_inventory_is_reported_with_file_line_and_rule(tmp_path):
     lines = str(err.value).splitlines()
     assert any(x.startswith(f"{site}:{line}: ") for x in lines), lines
     assert all(re.match(r"^\S+:\d+: [A-Z0-9-]+: ", x) for x in lines), lines
+
+
+def test_fleet_sizing_in_a_stack_file_is_refused_with_where_it_moved():
+    with pytest.raises(pulumi.RunError) as err:
+        run_stack("pilot", {}, camerasPerCore=50)
+    assert "vigie:camerasPerCore: STACK-MOVED:" in str(err.value)
+    assert "cameras_per_core" in str(err.value)
