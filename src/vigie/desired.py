@@ -366,8 +366,12 @@ class _Builder:
         return state
 
     def _detectors(self, state: DesiredState) -> None:
-        dept_days = closure_days(self.inv.departement.closures)
+        dept_days = set(closure_days(self.inv.departement.closures))
         for shard in state.fleet.shards:
+            # The detector takes one list of closed days per container: the
+            # département's, plus the days every site of the container is closed.
+            site_days = [set(closure_days(self.inv.sites[s].closures)) for s in shard.sites]
+            shared = set.intersection(*site_days) if site_days else set()
             cams = [
                 detector_camera(c.site_id, c.id, state.cameras[f"{c.site_id}/{c.id}"])
                 for c in shard.cameras
@@ -378,7 +382,7 @@ class _Builder:
                 # One value per container until the detector reads it per camera.
                 "snapshot_retention_days": min(c["snapshot_retention_days"] for c in cams),
                 "timezone": self.inv.departement.timezone,
-                "holidays": dept_days,
+                "holidays": sorted(dept_days | shared),
                 "cameras": cams,
             }
 
