@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from vigie.errors import Diagnostic, InventoryError
 from vigie.lockfile import LOCK_NAME, read_lock
 from vigie.model import KNOWN_KEYS, Fragment, Inventory
-from vigie.yamlsrc import LDict, LList, Src, YamlProblem, load_yaml_file
+from vigie.yamlsrc import MAX_TOTAL_BYTES, LDict, LList, Src, YamlProblem, load_yaml_file
 
 ENTRY_POINT_NAMES = ("vigie.yml", "vigie.yaml")
 SKIPPED_DIRS = {"group_vars", "host_vars"}
@@ -241,7 +241,19 @@ def check_inventory(
         return None, [Diagnostic(str(path), 1, "USAGE", "the inventory directory does not exist")]
     diags: list[Diagnostic] = []
     raws: list[tuple[Path, Any]] = []
-    for file in data_files(root):
+    files = data_files(root)
+    total = sum(f.stat().st_size for f in files if f.is_file() and not f.is_symlink())
+    if total > MAX_TOTAL_BYTES:
+        return None, [
+            Diagnostic(
+                base or str(path),
+                1,
+                "YAML-TOO-LARGE",
+                f"the data files hold {total} bytes, the limit is {MAX_TOTAL_BYTES}",
+                "an inventory is KBs of text: remove what does not belong",
+            )
+        ]
+    for file in files:
         shown = _display(file, root, base)
         try:
             data, problems = load_yaml_file(file, shown)

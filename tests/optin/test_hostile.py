@@ -262,3 +262,18 @@ def test_symbolic_links_are_refused_not_followed(kind: str, tmp_path: Path):
     code, out, err = run("validate", str(root))
     assert code == 1, out + err
     assert f"{root}/{where}:1: YAML-UNREADABLE: is a symbolic link" in out
+
+
+def test_size_caps(tmp_path: Path):
+    from vigie.yamlsrc import MAX_FILE_BYTES, MAX_TOTAL_BYTES
+
+    # one file just over the per-file cap
+    root = base_copy(tmp_path / "one", {"big.yml": "# " + "x" * MAX_FILE_BYTES + "\n"})
+    code, out, _err = run("validate", str(root))
+    assert code == 1 and f"{root}/big.yml:1: YAML-TOO-LARGE: " in out
+    # many files each under it, together over the inventory's cap: refused before parsing
+    chunk = "# " + "x" * (MAX_FILE_BYTES - 16) + "\n"
+    files = {f"big{i}.yml": chunk for i in range(MAX_TOTAL_BYTES // MAX_FILE_BYTES + 1)}
+    root = base_copy(tmp_path / "many", files)
+    code, out, _err = run("validate", str(root))
+    assert code == 1 and f"{root}:1: YAML-TOO-LARGE: the data files hold " in out
