@@ -179,3 +179,18 @@ def test_review_annotates_changed_lines_for_github(repo: Path):
         (repo / "inventories/production/communes/78380-maule.yml").read_text().splitlines(), 1
     ) if "retention_days: 45" in t)  # fmt: skip
     assert f"78380-maule.yml,line={line},title=LEGAL-RETENTION-MAX::" in out
+
+
+def test_review_refuses_removing_a_site_that_lost_its_cameras_recently(repo: Path):
+    # On main, Maule's cameras were removed today: footage may still be kept 30 days.
+    maule = repo / "inventories/production/communes/78380-maule.yml"
+    text = maule.read_text()
+    maule.write_text(text[: text.index("    cameras:")] + "    cameras: []\n")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "commit", "-qam", "Maule: cameras removed")
+    git(repo, "checkout", "-qb", "optin/remove-site")
+    maule.unlink()
+    git(repo, "add", "-A")
+    code, out = review(repo)
+    assert code == 1
+    assert "OPTIN-SITE-RETENTION: site mairie-maule last changed on " in out
