@@ -558,6 +558,12 @@ class _Builder:
                         {
                             "container": s.container_name,
                             "cameras": [f"{c.site_id}/{c.id}" for c in s.cameras],
+                            # What the container reads (no credentials): the lab's
+                            # camera simulators serve these paths too.
+                            "streams": [
+                                state.cameras[f"{c.site_id}/{c.id}"]["analysis_stream"]["rtsp_url"]
+                                for c in s.cameras
+                            ],
                         }
                         for s in (host_plan.shards if host_plan else ())
                     ],
