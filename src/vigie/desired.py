@@ -83,6 +83,13 @@ class DesiredState:
     def build(cls, inv: Inventory, options: InventoryOptions | None = None) -> DesiredState:
         return _Builder(inv, options or InventoryOptions(data_dir=inv.path)).build()  # type: ignore[arg-type]
 
+    def access_policy_files(self) -> dict[str, str]:
+        """The access policy (Cedar policies and entities, docs/access.md), from the same
+        validated model: built on demand, only consumers that deploy it need it."""
+        from vigie.access.cedar import export_files
+
+        return export_files(self.inventory)
+
     def groups(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {g: [] for g in MANAGED_GROUPS}
         for host in self.hosts.values():

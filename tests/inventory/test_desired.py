@@ -43,3 +43,9 @@ def test_remote_recording_opens_both_gateways_and_the_recorder(state):
         # The recorder's streams leave through the gateway on its recorders VLAN.
         via = rec["network__vlans"][0]["gateway"]
         assert {"to": cameras, "via": via, "vlan": "recorders"} in rec["network__routes"]
+
+
+def test_the_access_policy_comes_from_the_same_model(state):
+    files = state.access_policy_files()
+    assert {"vigie.cedar", "entities.json"} <= set(files)
+    assert all(f"{site}" in files["entities.json"] for site in state.inventory.sites)
