@@ -70,6 +70,28 @@ class Probe:
     via: str
 
 
+@dataclass(frozen=True)
+class AdminProbe:
+    """A workstation of the administration network (where administrators sit):
+    it reaches each site through that site's gateway uplink, like the broker."""
+
+    container: str
+    segment: str
+    address: str
+    routes: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """The département's package mirror, at the address the inventory names."""
+
+    container: str
+    segment: str
+    address: str
+    port: int
+    routes: list[tuple[str, str]]
+
+
 @dataclass
 class Topology:
     segments: list[Segment]
@@ -80,6 +102,8 @@ class Topology:
     broker_address: str
     # The broker answers each site through that site's gateway uplink.
     broker_routes: list[tuple[str, str]] = field(default_factory=list)
+    admin_probe: AdminProbe | None = None
+    mirror: Mirror | None = None
 
     def segment(self, name: str) -> Segment:
         return next(s for s in self.segments if s.name == name)
@@ -163,9 +187,42 @@ def _route_via(vlans: list[dict]) -> str | None:
     The access policy names the recorders VLAN as the source of the flows to
     the cameras (RTSP) and to the administration network (MQTT events), so
     hosts on it route through the gateway there; management otherwise.
+    Used only when the inventory gives no `network__routes`.
     """
     by_name = {v["name"]: v.get("gateway") for v in vlans}
     return by_name.get("recorders") or by_name.get("management")
+
+
+def _host_routes(hv: dict, site: str, segments: dict[str, Segment]) -> list[tuple[str, str]]:
+    """The routes of a recorder or detector host, as production has them.
+
+    The model's `network__routes` (per destination, through the gateway on the
+    VLAN the flow leaves from) come first; every other prefix of the site and
+    the administration prefix go through the gateway on management, which is
+    production's default route (the lab keeps docker's default for apt only).
+    """
+    vlans = hv["vigie_vlans"]
+    attached = {v["prefix"] for v in vlans}
+    model = hv.get("network__routes")
+    if model is None:
+        via = _route_via(vlans)
+        if not via:
+            return []
+        model = [
+            {"to": seg.prefix, "via": via}
+            for seg in sorted(segments.values(), key=lambda s: s.name)
+            if seg.site in (site, None) and seg.prefix not in attached
+        ]
+    routes = [(str(IPNetwork(r["to"]).cidr), r["via"]) for r in model]
+    default = next((v.get("gateway") for v in vlans if v["name"] == "management"), None)
+    if default:
+        covered = {to for to, _via in routes}
+        routes += [
+            (seg.prefix, default)
+            for seg in sorted(segments.values(), key=lambda s: s.name)
+            if seg.site in (site, None) and seg.prefix not in attached | covered
+        ]
+    return routes
 
 
 def _plain(value):
@@ -207,15 +264,7 @@ def build(inventory: dict) -> Topology:
             raise TopologyError(f"{name}: ansible_host {hv['ansible_host']} is on no interface")
         storage = (hv.get("vigie_recorder") or {}).get("storage_path")
         kind = _host_kind(name, inventory)
-        via = _route_via(hv["vigie_vlans"])
-        routes = []
-        if kind != "gateway" and via:
-            attached = {v["prefix"] for v in hv["vigie_vlans"]}
-            routes = [
-                (seg.prefix, via)
-                for seg in sorted(segments.values(), key=lambda s: s.name)
-                if seg.site in (site, None) and seg.prefix not in attached
-            ]
+        routes = [] if kind == "gateway" else _host_routes(hv, site, segments)
         hosts.append(
             LabHost(
                 name, PREFIX + name, site, kind, hv["ansible_host"], addresses, on, storage, routes
@@ -243,6 +292,9 @@ def build(inventory: dict) -> Topology:
                 ),
             )
 
+    for h in managed:
+        if hostvars[h].get("network__package_mirror"):
+            used.add(hostvars[h]["network__package_mirror"]["address"])
     gateways = {h.site: h for h in hosts if h.kind == "gateway"}
     admin = [s for s in segments.values() if s.vlan == "admin"]
     for gw in gateways.values():
@@ -252,6 +304,17 @@ def build(inventory: dict) -> Topology:
             # the admin segment.
             gw.addresses["uplink"] = _free_address(admin[0], used)
             gw.segments["uplink"] = admin[0].name
+    # The fibre between sites: each gateway reaches another site's prefixes
+    # through that site's gateway uplink (a commune's cameras recorded at the
+    # datacenter cross both gateways' forward chains).
+    for gw in gateways.values():
+        gw.routes = [
+            (seg.prefix, other.addresses["uplink"])
+            for other in gateways.values()
+            if other is not gw and "uplink" in other.addresses
+            for seg in sorted(segments.values(), key=lambda s: s.name)
+            if seg.site == other.site
+        ]
     probes = []
     for seg in sorted(segments.values(), key=lambda s: s.name):
         if seg.vlan != "agency" or seg.site not in gateways:
@@ -283,6 +346,28 @@ def build(inventory: dict) -> Topology:
         for seg in sorted(segments.values(), key=lambda s: s.name)
         if seg.site == gw.site
     ]
+    mirror = None
+    given = next(
+        (
+            hostvars[h]["network__package_mirror"]
+            for h in managed
+            if hostvars[h].get("network__package_mirror")
+        ),
+        None,
+    )
+    if given:
+        seg = _segment_of(given["address"], segments, "package mirror")
+        mirror = Mirror(
+            f"{PREFIX}mirror", seg.name, given["address"], int(given["port"]), broker_routes
+        )
+    admin_probe = None
+    if admin and broker_routes:
+        admin_probe = AdminProbe(
+            f"{PREFIX}probe-admin",
+            admin[0].name,
+            _free_address(admin[0], used),
+            broker_routes,
+        )
     return Topology(
         sorted(segments.values(), key=lambda s: s.name),
         hosts,
@@ -291,4 +376,6 @@ def build(inventory: dict) -> Topology:
         broker_seg.name,
         broker_address,
         broker_routes,
+        admin_probe,
+        mirror,
     )

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from lab import docker_cli as d
 from lab import secrets, topology
+from lab.camera_sim import credentials as camera_credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / ".lab"
@@ -30,6 +31,7 @@ INVENTORY = Path(os.environ.get("VIGIE_LAB_INVENTORY", ROOT / "inventories" / "l
 HOST_IMAGE = "vigie/debian-systemd:bookworm"
 SLIM_IMAGE = "vigie/debian-slim:bookworm"
 BROKER_IMAGE = "vigie/lab-mosquitto:bookworm"
+MIRROR_IMAGE = "vigie/lab-apt-mirror:bookworm"
 CAMERA_IMAGE = "vigie/camera-sim:bookworm"  # built by lab/camera_sim/build.sh
 # Small on purpose: the emergency-purge test fills it (tests/lab/).
 RECORDER_STORAGE_SIZE = os.environ.get("VIGIE_LAB_STORAGE_SIZE", "128m")
@@ -65,6 +67,9 @@ def ensure_images() -> None:
     if not d.image_exists(BROKER_IMAGE):
         log(f"building {BROKER_IMAGE}")
         run("docker", "build", "-q", "-t", BROKER_IMAGE, "lab/mqtt", stdout=subprocess.DEVNULL)
+    if not d.image_exists(MIRROR_IMAGE):
+        log(f"building {MIRROR_IMAGE}")
+        run("docker", "build", "-q", "-t", MIRROR_IMAGE, "lab/mirror", stdout=subprocess.DEVNULL)
     run("bash", "lab/camera_sim/build.sh", stdout=subprocess.DEVNULL)
 
 
@@ -211,20 +216,25 @@ def up_broker(top: topology.Topology) -> None:
         route(name, prefix, via)
 
 
-def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None) -> None:
+def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None, values: dict) -> None:
     url = urlsplit(cam.rtsp_url)
+    # Like a real camera, the simulator requires its credential (RTSP digest).
+    auth_opts, auth_args = camera_credentials.simulator_args(
+        camera_credentials.credential_file(LAB, cam.credential, values)
+    )
     if not d.exists("container", cam.container):
         d.create_container(
             cam.container,
             CAMERA_IMAGE,
             [(cam.segment, cam.address)],
-            ["-v", f"{footage.parent}:/lab-footage:ro"],
+            ["-v", f"{footage.parent}:/lab-footage:ro", *auth_opts],
             # The image's entrypoint listens on 0.0.0.0:554 inside the container.
             [
                 "--port",
                 str(url.port or 554),
                 "--mount",
                 f"{url.path}=/lab-footage/{footage.name}@5",
+                *auth_args,
             ],
         )
     if not d.running(cam.container):
@@ -241,6 +251,35 @@ def up_probe(probe: topology.Probe) -> None:
     if not d.running(probe.container):
         d.docker("start", probe.container)
     route(probe.container, "default", probe.via)
+
+
+def up_mirror(mirror: topology.Mirror) -> None:
+    """The package mirror; its cache lives in .cache/ so that reruns reuse it."""
+    cache = ROOT / ".cache" / "lab-mirror"
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o777)  # written by the image's apt-cacher-ng user
+    if not d.exists("container", mirror.container):
+        d.create_container(
+            mirror.container,
+            MIRROR_IMAGE,
+            [(mirror.segment, mirror.address)],
+            ["-v", f"{cache}:/var/cache/apt-cacher-ng"],
+        )
+    if not d.running(mirror.container):
+        d.docker("start", mirror.container)
+    for prefix, via in mirror.routes:
+        route(mirror.container, prefix, via)
+
+
+def up_admin_probe(probe: topology.AdminProbe) -> None:
+    if not d.exists("container", probe.container):
+        d.create_container(
+            probe.container, SLIM_IMAGE, [(probe.segment, probe.address)], [], ["sleep", "infinity"]
+        )
+    if not d.running(probe.container):
+        d.docker("start", probe.container)
+    for prefix, via in probe.routes:
+        route(probe.container, prefix, via)
 
 
 def wait_ssh(top: topology.Topology, key: Path, known_hosts: Path) -> None:
@@ -303,6 +342,8 @@ def state(top: topology.Topology, key: Path, known_hosts: Path) -> dict:
         },
         "cameras": [c.__dict__ for c in top.cameras],
         "probes": [p.__dict__ for p in top.probes],
+        "admin_probe": top.admin_probe.__dict__ if top.admin_probe else None,
+        "mirror": top.mirror.__dict__ if top.mirror else None,
     }
 
 
@@ -317,9 +358,12 @@ def main() -> int:
     ensure_images()
     footage = encoded_footage()
     key = secrets.ensure_ssh_key(LAB)
-    secrets.ensure_secrets(LAB, sorted({c.credential for c in top.cameras}), BIN)
+    values = secrets.ensure_secrets(LAB, sorted({c.credential for c in top.cameras}), BIN)
     for seg in top.segments:
         d.ensure_network(seg.name, seg.prefix, seg.controller_address)
+    if top.mirror:
+        # Before the hosts: they update through it from their first apt run.
+        up_mirror(top.mirror)
     authorized_dir(key)
     with ThreadPoolExecutor(max_workers=len(top.hosts)) as pool:
         known = list(pool.map(lambda h: up_host(h, key), top.hosts))
@@ -328,9 +372,11 @@ def main() -> int:
     up_broker(top)
     gateways = {h.site: h.addresses.get("cameras") for h in top.hosts if h.kind == "gateway"}
     for i, cam in enumerate(top.cameras):
-        up_camera(cam, footage[i % len(footage)], gateways.get(cam.site))
+        up_camera(cam, footage[i % len(footage)], gateways.get(cam.site), values)
     for probe in top.probes:
         up_probe(probe)
+    if top.admin_probe:
+        up_admin_probe(top.admin_probe)
     wait_ssh(top, key, known_hosts)
     (LAB / "state.json").write_text(json.dumps(state(top, key, known_hosts), indent=2) + "\n")
     log(

@@ -62,7 +62,13 @@ def test_hosts_keep_their_planned_addresses_and_segments(inventory):
     ]
     gw = next(h for h in top.hosts if h.name == "dep-test-b-gw")
     assert gw.kind == "gateway"
-    assert gw.routes == []
+    # The fibre between sites: the other site's prefixes via its gateway uplink.
+    assert gw.routes == [
+        ("10.99.7.0/24", "10.99.255.253"),
+        ("10.99.4.0/24", "10.99.255.253"),
+        ("10.99.6.0/24", "10.99.255.253"),
+        ("10.99.5.0/24", "10.99.255.253"),
+    ]
     # Stand-in for the fibre uplink: a leg on the administration segment.
     assert gw.segments["uplink"] == "vigie-lab-admin"
     assert gw.addresses["uplink"] == "10.99.255.252"  # after clg-test-a-gw's .253
@@ -96,6 +102,29 @@ def test_helpers_take_free_addresses_away_from_the_plan(inventory):
     assert probe.segment == "vigie-lab-clg-test-a-agency"
     assert probe.address == "10.99.7.253"
     assert probe.via == "10.99.7.1"  # the site gateway, so the firewall sees the traffic
+
+
+def test_the_models_routes_come_first_the_rest_follows_management(inventory):
+    # What the desired state gives a recorder: its camera flows per destination.
+    given = copy.deepcopy(inventory)
+    rec = given["_meta"]["hostvars"]["clg-test-a-rec1"]
+    rec["network__routes"] = [{"to": "10.99.4.0/24", "via": "10.99.5.1", "vlan": "recorders"}]
+    top = topology.build(given)
+    rec = next(h for h in top.hosts if h.name == "clg-test-a-rec1")
+    assert rec.routes == [
+        ("10.99.4.0/24", "10.99.5.1"),
+        # production's default route: through the gateway on management
+        ("10.99.255.0/24", "10.99.6.1"),
+        ("10.99.7.0/24", "10.99.6.1"),
+    ]
+
+
+def test_an_admin_workstation_reaches_each_site_through_its_gateway(inventory):
+    top = topology.build(inventory)
+    probe = top.admin_probe
+    assert probe.segment == "vigie-lab-admin"
+    assert probe.address == "10.99.255.250"  # below the broker
+    assert probe.routes == top.broker_routes
 
 
 def test_an_address_outside_every_prefix_is_refused(inventory):
