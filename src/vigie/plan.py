@@ -310,7 +310,7 @@ def render_plan(
     warnings = [d for d in diags if d.severity == "warning"]
     d = diff(before, after)
     moved = allocation_changes(before, after)
-    refused = bool(errors or moved)
+    refused = bool(errors or moved or any(site.cameras for site in d.sites_removed))
     out.append(
         f"**{'REFUSED' if refused else 'valid'}**: {len(after.sites)} sites, "
         f"{after.camera_count()} cameras; {len(errors)} error(s), {len(warnings)} warning(s)."
@@ -349,8 +349,15 @@ def render_plan(
     for site, changes in d.sites_changed:
         out.append(f"- **changed** `{site.id}`: {_changes(changes)}")
     for site in d.sites_removed:
+        refused = (
+            " — **refused** while its footage may be within retention (OPTIN-SITE-RETENTION):"
+            " remove its cameras first"
+            if site.cameras
+            else ""
+        )
         out.append(
             f"- **removed** `{site.id}` ({len(site.cameras)} cameras); its slot stays reserved"
+            + refused
         )
     if not (d.sites_added or d.sites_changed or d.sites_removed):
         out.append("No site added, removed or changed.")
@@ -480,5 +487,9 @@ def plan_change(
 
         picture.write_text(fibre_svg(before, after), encoding="utf-8")
         link = picture.name
-    refused = any(d.severity == "error" for d in diags) or allocation_changes(before, after)
+    refused = (
+        any(d.severity == "error" for d in diags)
+        or allocation_changes(before, after)
+        or any(site.cameras for site in diff(before, after).sites_removed)
+    )
     return render_plan(before, after, diags, picture=link), 1 if refused else 0

@@ -165,6 +165,9 @@ def test_review_refuses_removing_a_site_within_retention(repo: Path):
     code, out = review(repo)
     assert code == 1
     assert "OPTIN-SITE-RETENTION: site mairie-maule is removed with 3 camera(s)" in out
+    code, plan, _err = run("plan", inv(repo), "--base", "main")
+    assert code == 1 and "**REFUSED**" in plan
+    assert "- **removed** `mairie-maule` (3 cameras)" in plan and "**refused**" in plan
 
 
 def test_review_annotates_changed_lines_for_github(repo: Path):
