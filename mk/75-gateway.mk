@@ -24,7 +24,7 @@ wheelhouse: setup ## rebuild .cache/wheels (vigie + dependencies) for roles/acce
 
 # The central services' roles join `make test-roles` (mk/30-roles.mk runs $(ROLES)
 # at execution time; the rule for each is the same as there).
-GATEWAY_ROLES := pki
+GATEWAY_ROLES := pki broker
 ROLES += $(GATEWAY_ROLES)
 .PHONY: $(GATEWAY_ROLES:%=molecule-%)
 $(GATEWAY_ROLES:%=molecule-%): molecule-%: setup
