@@ -155,7 +155,13 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
                     "use `defaults` / `camera_defaults`",
                 )
             )
-        key = loader.construct_object(key_node, deep=True)
+        constructed = loader.constructed_objects
+        if type(key_node) is yaml.ScalarNode and key_node.tag == STR_TAG:
+            if key_node in constructed:  # an alias: let construct_object refuse it
+                loader.construct_object(key_node)
+            key = constructed[key_node] = key_node.value  # the common case, inlined
+        else:
+            key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | bool | float) and key is not None:
             raise YamlProblem(
                 Diagnostic(
@@ -177,10 +183,17 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
                 )
             )
             continue
-        data[key] = loader.construct_object(value_node)
+        if (
+            type(value_node) is yaml.ScalarNode
+            and value_node.tag == STR_TAG
+            and value_node not in constructed
+        ):
+            data[key] = constructed[value_node] = value_node.value  # inlined: most values
+        else:
+            data[key] = loader.construct_object(value_node)
         # A block collection starts on the line after its key: point at the key.
-        at = value_node if isinstance(value_node, yaml.ScalarNode) else key_node
-        data.key_src[key] = loader._src(at)
+        at = value_node if type(value_node) is yaml.ScalarNode else key_node
+        data.key_src[key] = _new_src(Src, (loader.path, at.start_mark.line + 1))
 
 
 def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
