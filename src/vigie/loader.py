@@ -110,6 +110,18 @@ def _locate(raw: Any, loc: tuple) -> Src:
     return src
 
 
+def _shown(value: Any) -> str:
+    """A short picture of a wrong value, never recursing (a hostile value may nest 1,000 deep)."""
+    if isinstance(value, dict):
+        keys = ", ".join(repr(k)[:20] for k in list(value)[:3])
+        text = f"a mapping {{{keys}{', ...' if len(value) > 3 else ''}}}"
+    elif isinstance(value, list):
+        text = f"a list of {len(value)} item(s)"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def schema_diagnostics(exc: ValidationError, raw: Any) -> list[Diagnostic]:
     out = []
     for err in exc.errors(include_url=False):
@@ -128,8 +140,7 @@ def schema_diagnostics(exc: ValidationError, raw: Any) -> list[Diagnostic]:
                 Diagnostic(src.path, src.line, "SCHEMA-MISSING", f"missing required key {name!r}")
             )
         else:
-            shown = repr(err.get("input"))
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            shown = _shown(err.get("input"))
             msg = err["msg"].removeprefix("Value error, ")
             out.append(
                 Diagnostic(src.path, src.line, "SCHEMA-TYPE", f"{name}: {msg} (got {shown})")

@@ -277,3 +277,13 @@ def test_size_caps(tmp_path: Path):
     root = base_copy(tmp_path / "many", files)
     code, out, _err = run("validate", str(root))
     assert code == 1 and f"{root}:1: YAML-TOO-LARGE: the data files hold " in out
+
+
+@pytest.mark.parametrize("where", ["sites", "agencies", "extra"])
+def test_deep_nesting_is_an_error_not_a_traceback(where: str, tmp_path: Path):
+    # 999 levels: under libyaml's own limit, far over Python's recursion limit.
+    root = base_copy(tmp_path / "inv", {"deep.yml": f"{where}: " + "[" * 999 + "]" * 999 + "\n"})
+    code, out, err = run("validate", str(root))
+    assert code == 1
+    assert f"{root}/deep.yml:1: SCHEMA-" in out
+    assert "Traceback" not in out + err
