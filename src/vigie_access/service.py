@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from vigie.access.settings import site_settings
@@ -58,4 +59,14 @@ def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
         recorder_url=recorder_url,
     )
     core_box.append(core)
+    # The policy set in force is journaled at every start (issue 9: "policy deployed").
+    text = core.policy.engine.policies
+    core.log(
+        "policy_deployed",
+        "deployed",
+        "ACCESS-POLICY-DEPLOYED",
+        dt.datetime.now(dt.UTC),
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        reason=f"{len(inv.agencies)} agencies, {inv.camera_count()} cameras",
+    )
     return core, bus
