@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netaddr import AddrFormatError
+
 from vigie.errors import Diagnostic
 from vigie.loader import check_inventory
 from vigie.model import Camera, Inventory, Node, Site
@@ -153,7 +155,9 @@ def allocation_changes(before: Inventory | None, after: Inventory) -> list[tuple
             out.append(
                 (moved, sid, f"site `{sid}`: removed from the lock (its slot stays reserved)")
             )
-    old_plan, new_plan = plan_network(before), plan_network(after)
+    old_plan, new_plan = network_plan(before), network_plan(after)
+    if old_plan is None or new_plan is None:
+        return sorted(set(out))
     for sid, sp in new_plan.sites.items():
         op = old_plan.sites.get(sid)
         if op is None or (sid, None) in old_plan.unlocked:
@@ -170,6 +174,17 @@ def allocation_changes(before: Inventory | None, after: Inventory) -> list[tuple
                 )
                 out.append((moved, sid, text))
     return sorted(set(out))
+
+
+def network_plan(inv: Inventory | None) -> NetworkPlan | None:
+    """The network plan, or None when the inventory's networks are unusable (NET-PREFIX
+    errors): an invalid pull request still gets a plan, without addresses."""
+    if inv is None:
+        return None
+    try:
+        return plan_network(inv)
+    except (AddrFormatError, ValueError, TypeError):
+        return None
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -318,8 +333,8 @@ def render_plan(
     out.append("")
     if diags:
         out += ["```", *(x.format() for x in diags), "```", ""]
-    plan = plan_network(after)
-    base_plan = plan_network(before) if before else None
+    plan = network_plan(after) or NetworkPlan(None, None, {})  # type: ignore[arg-type]
+    base_plan = network_plan(before)
 
     def provisional(site_id: str, cam_id: str | None = None) -> str:
         new = base_plan is None or site_id not in base_plan.sites

@@ -197,3 +197,12 @@ def test_review_refuses_removing_a_site_that_lost_its_cameras_recently(repo: Pat
     code, out = review(repo)
     assert code == 1
     assert "OPTIN-SITE-RETENTION: site mairie-maule last changed on " in out
+
+
+def test_plan_of_an_invalid_network_is_a_plan_not_a_traceback(repo: Path):
+    # Found by fuzzing: a supernet that is not a network used to crash the plan.
+    edit(repo / "inventories/production/departement.yml", "supernet: 10.", "supernet: yes 10.")
+    code, plan, err = run("plan", inv(repo), "--base", "main")
+    assert code == 1, plan + err
+    assert "**REFUSED**" in plan and "NET-PREFIX" in plan
+    assert "département `supernet`" in plan  # the moved allocation is still reported
