@@ -24,6 +24,11 @@ def _network(text: str) -> IPNetwork | None:
     return net if net.version == 4 and net.ip == net.network else None
 
 
+def _unplannable(dept) -> bool:
+    """No plan without both networks (NET-PREFIX says why): never compute one then."""
+    return _network(dept.supernet) is None or _network(dept.admin_prefix) is None
+
+
 @rule(
     "NET-PREFIX",
     ANSSI,
@@ -59,7 +64,7 @@ def prefixes_valid(ctx: Context):
 @rule("NET-CAPACITY", "vigie network plan", "every site fits in a slot and every camera in its /24")
 def capacity(ctx: Context):
     dept = ctx.inv.departement
-    if _network(dept.supernet) is None:
+    if _unplannable(dept):
         return
     for problem in ctx.plan.problems:
         yield Finding(dept, "supernet", problem, "use a larger supernet")
@@ -142,7 +147,7 @@ def _src(sites, sid, default):
     severity="warning",
 )
 def lock_missing(ctx: Context):
-    if _network(ctx.inv.departement.supernet) is None:
+    if _unplannable(ctx.inv.departement):
         return
     unlocked = ctx.plan.unlocked
     if not unlocked:
