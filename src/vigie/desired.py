@@ -407,8 +407,9 @@ class _Builder:
             # designated viewers only (access policy).
             "base__admin_sudo": False,
             "vigie_duties": DUTIES,
-            # Updates behind the default-deny host firewall: the package mirror only.
-            "vigie_firewall_output_rules": self._mirror_rules(),
+            # Updates behind the firewalls: apt's proxy, the network role exports
+            # the host's output rule to it (the gateways' policy has the flow).
+            "network__package_mirror": self._mirror(),
             # Kept for the lab's topology and older playbooks (docs/CONTRACT.md).
             "vigie_ntp_servers": list(dept.ntp_servers),
             "vigie_admins": [{"name": a.name, "ssh_keys": list(a.ssh_keys)} for a in dept.admins],
@@ -427,18 +428,11 @@ class _Builder:
                 "vigie_site_prefixes": {**sp.prefix_strings(), "admin": admin},
             }
 
-    def _mirror_rules(self) -> list[dict[str, Any]]:
+    def _mirror(self) -> dict[str, Any] | None:
         mirror = self.inv.departement.package_mirror
         if mirror is None:
-            return []
-        return [
-            {
-                "proto": mirror.proto,
-                "port": mirror.port,
-                "daddr": [f"{mirror.address}/32"],
-                "comment": "security updates from the département package mirror",
-            }
-        ]
+            return None
+        return {"address": mirror.address, "port": mirror.port, "proto": mirror.proto}
 
     def _site_vars(self, site: Site) -> dict[str, Any]:
         commune = reference().communes.get(site.insee)

@@ -33,7 +33,7 @@ MANAGED_VARS = {
     "monitoring__admin_prefixes",
     "base__admin_sudo",
     "vigie_duties",
-    "vigie_firewall_output_rules",
+    "network__package_mirror",
 }
 RECORDER_VARS = {
     "vigie_cameras",
@@ -175,7 +175,7 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
         "automation",
         "viewers",
     }
-    assert [r["port"] for r in rec["vigie_firewall_output_rules"]] == [3142]
+    assert rec["network__package_mirror"] == {"address": "10.78.0.30", "port": 3142, "proto": "tcp"}
 
     # Default deny: the MQTT flow of detector events opens only where detectors run.
     def ports(gw):
