@@ -463,7 +463,8 @@ def render_plan(
                 if sid in after.sites
                 else None
             )
-            out.append(f"| {sid}-rec{n} | {disk or '?':,} GB | {_cell(prev, need, 'GB')} |")
+            shown = f"{disk:,} GB" if disk else "no such recorder"  # REF-RECORDER says why
+            out.append(f"| {sid}-rec{n} | {shown} | {_cell(prev, need, 'GB')} |")
     if out[-1] == "|---|---|---|":
         out.append("| (no change) | | |")
     out.append("")

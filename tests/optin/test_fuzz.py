@@ -1,10 +1,11 @@
-"""Mutation fuzzing of the small test inventory: never an exception, whatever the value.
+"""Mutation fuzzing of the test and production inventories: never an exception, whatever the value.
 
 Each case replaces values of one to three lines of one file (data or lock) with
 tokens a hostile or careless contributor might write (booleans, blanks, tags,
 huge numbers, impossible dates, collections, anchors), then loads, checks and
 plans. Any exception is a bug: the answer must be diagnostics. Seeds are fixed
-(same cases every run); the bugs this found are fixed and tested elsewhere.
+(same cases every run; production seed 6 found a crash of the plan on a missing
+recorder's disk); the bugs this found are fixed and tested.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from optin_support import BASE, TODAY
+from optin_support import BASE, PRODUCTION, TODAY
 
 from vigie.loader import check_inventory
 from vigie.plan import allocation_changes, render_plan
@@ -26,7 +27,6 @@ TOKENS = [
     "99999999999999999999", "0x1F", ".inf", ".nan", "'x'", "é", "78646", "-", "&a x", "*a",
     "[[[[[[]]]]]]", "2025-01-01 10:00:00", "1:2:3", "'10.0.0.0/8'", "\"a\\u0000b\"",
 ]  # fmt: skip
-FILES = sorted(p.relative_to(BASE) for p in BASE.rglob("*.yml"))
 
 
 def mutate(text: str, rnd: random.Random) -> str:
@@ -46,16 +46,21 @@ def mutate(text: str, rnd: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_mutated_inventories_get_diagnostics_never_exceptions(seed: int, tmp_path: Path):
+@pytest.mark.parametrize(
+    ("source", "seed"), [(BASE, 0), (BASE, 1), (BASE, 2), (PRODUCTION, 6), (PRODUCTION, 7)]
+)
+def test_mutated_inventories_get_diagnostics_never_exceptions(
+    source: Path, seed: int, tmp_path: Path
+):
     rnd = random.Random(seed)
-    base_inv, base_diags = check_inventory(BASE, today=TODAY)
+    files = sorted(p.relative_to(source) for p in source.rglob("*.yml") if p.name != "vigie.yml")
+    base_inv, base_diags = check_inventory(source, today=TODAY)
     assert base_inv is not None and not [d for d in base_diags if d.severity == "error"]
     invalid = 0
     for case in range(150):
         root = tmp_path / f"c{case}"
-        shutil.copytree(BASE, root)
-        target = root / rnd.choice(FILES)
+        shutil.copytree(source, root)
+        target = root / rnd.choice(files)
         target.write_text(mutate(target.read_text(encoding="utf-8"), rnd), encoding="utf-8")
         inv, diags = check_inventory(root, today=TODAY)
         assert all(d.path and d.line >= 0 and d.rule for d in diags)
