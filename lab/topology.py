@@ -215,6 +215,14 @@ def _host_routes(hv: dict, site: str, segments: dict[str, Segment]) -> list[tupl
         ]
     routes = [(str(IPNetwork(r["to"]).cidr), r["via"]) for r in model]
     default = next((v.get("gateway") for v in vlans if v["name"] == "management"), None)
+    mirror = hv.get("network__package_mirror")
+    if default and mirror:
+        # What the network role renders in production: the mirror's flow
+        # leaves from management (the gateway's policy), whatever else is routed.
+        host = f"{mirror['address']}/32"
+        inside = any(IPAddress(mirror["address"]) in IPNetwork(p) for p in attached)
+        if not inside and host not in {to for to, _via in routes}:
+            routes.append((host, default))
     if default:
         covered = {to for to, _via in routes}
         routes += [

@@ -119,6 +119,19 @@ def test_the_models_routes_come_first_the_rest_follows_management(inventory):
     ]
 
 
+def test_the_package_mirror_is_reached_from_management(inventory):
+    given = copy.deepcopy(inventory)
+    det = given["_meta"]["hostvars"]["clg-test-a-det1"]
+    det["network__routes"] = [{"to": "10.99.255.0/24", "via": "10.99.5.1", "vlan": "recorders"}]
+    for hv in given["_meta"]["hostvars"].values():
+        hv["network__package_mirror"] = {"address": "10.99.255.30", "port": 3142, "proto": "tcp"}
+    top = topology.build(given)
+    det = next(h for h in top.hosts if h.name == "clg-test-a-det1")
+    assert det.routes[:2] == [("10.99.255.0/24", "10.99.5.1"), ("10.99.255.30/32", "10.99.6.1")]
+    assert top.mirror.address == "10.99.255.30" and top.mirror.segment == "vigie-lab-admin"
+    assert top.mirror.routes == top.broker_routes
+
+
 def test_an_admin_workstation_reaches_each_site_through_its_gateway(inventory):
     top = topology.build(inventory)
     probe = top.admin_probe

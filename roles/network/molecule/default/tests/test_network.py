@@ -87,8 +87,9 @@ def test_production_routes_data_flows_per_destination_via_the_recorders_vlan():
         ("10.128.28.0/24", "10.128.13.1"),
         ("10.78.0.0/24", "10.128.13.1"),
     ]
-    # The mirror (on the admin prefix) is reached from management, as the
-    # gateway's policy says: a host route there, and the default route.
+    # The mirror (on the admin prefix, which data flows reach via recorders) is
+    # reached from management, as the gateway's policy says: the role adds the
+    # host route on the default-route VLAN.
     assert routes(PROD, "20-vigie-vlan114.network") == [("10.78.0.30/32", "10.128.14.1")]
     assert unit(PROD, "20-vigie-vlan114.network")["Network"]["Gateway"] == "10.128.14.1"
     assert "Gateway" not in unit(PROD, "20-vigie-vlan113.network")["Network"]
