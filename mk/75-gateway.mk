@@ -23,8 +23,9 @@ wheelhouse: setup ## rebuild .cache/wheels (vigie + dependencies) for roles/acce
 	$(BIN)/python -m pip wheel --quiet --wheel-dir .cache/wheels ".[gateway]"
 
 # The central services' roles join `make test-roles` (mk/30-roles.mk runs $(ROLES)
-# at execution time; the rule for each is the same as there).
-GATEWAY_ROLES := pki broker
+# at execution time; the rule for each is the same as there). access_gateway's
+# converge builds .cache/wheels once (`make wheelhouse` rebuilds it).
+GATEWAY_ROLES := pki broker access_gateway
 ROLES += $(GATEWAY_ROLES)
 .PHONY: $(GATEWAY_ROLES:%=molecule-%)
 $(GATEWAY_ROLES:%=molecule-%): molecule-%: setup
