@@ -31,3 +31,11 @@ $(ROLES:%=molecule-%): molecule-%: setup
 	(cd roles/$* && $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
 	echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
 	if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status
+
+# CPU cost of a privacy-masked stream (re-encoded) next to a copied one, with
+# the recorder's own ffmpeg command lines (issue 8). System python3: the
+# recorder's script imports GStreamer's gi.
+.PHONY: bench-recorder
+BENCH_TARGETS += bench-recorder
+bench-recorder: setup ## recorder: CPU per masked stream at 1080p and 720p vs copy
+	/usr/bin/python3 benchmarks/recorder/bench.py

@@ -130,3 +130,63 @@ def test_cli_runs_a_job(tmp_path, config):
     )
     assert result.returncode == 0
     assert "retention: 0 segment(s)" in result.stderr
+
+
+def test_retention_goes_by_the_recording_time_in_the_name_not_the_mtime(tmp_path, config):
+    # Recorded 2027-01-13 10:00 (46 h ago) but copied back an hour ago: cam2 keeps 1 day.
+    restored = make(tmp_path, "cam2", "2027-01-13", "cam2_20270113T100000Z.ts", 3600)
+    # Recorded 2027-01-15 07:00 (1 h ago) with an old mtime: kept.
+    recent = make(tmp_path, "cam2", "2027-01-15", "cam2_20270115T070000Z.ts", 5 * DAY)
+    assert hk.retention(config, NOW) == [restored]
+    assert recent.exists()
+
+
+def test_retention_rewrites_manifests_and_removes_derived_files(tmp_path, config):
+    old = make(tmp_path, "cam2", "2027-01-14", "cam2_20270114T060000Z.ts", 0)
+    young = make(tmp_path, "cam2", "2027-01-14", "cam2_20270114T090000Z.ts", 0)
+    sums = old.parent / "SHA256SUMS"
+    sums.write_text(f"{'a' * 64}  {old.name}\n{'b' * 64}  {young.name}\n")
+    hk.retention(config, NOW)  # 08:00 on the 15th: 06:00 on the 14th is past 1 day
+    assert not old.exists() and young.exists()
+    assert sums.read_text() == f"{'b' * 64}  {young.name}\n"
+    # The whole day past retention: the export derived from it goes with it.
+    export = make(tmp_path, "cam2", "2027-01-13", "export.mp4", 0)
+    old_sums = export.parent / "SHA256SUMS"
+    old_sums.write_text(f"{'c' * 64}  cam2_20270113T100000Z.ts\n")
+    removed = hk.retention(config, NOW)
+    assert export in removed and not export.parent.exists()
+
+
+def test_mask_check_reports_black_and_leaking_cameras(tmp_path, config):
+    square = [[0.0, 0.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5]]
+    config["cameras"] = [
+        {"id": "black", "retention_days": 7, "privacy_masks": [square]},
+        {"id": "leak", "retention_days": 7, "privacy_masks": [square]},
+        {"id": "nomask", "retention_days": 7},
+    ]
+    config["mask_state_path"] = str(tmp_path / "state.json")
+    for cam in ("black", "leak", "nomask"):
+        make(tmp_path, cam, "2027-01-15", f"{cam}_20270115T075000Z.ts", 60)
+    masked = bytearray([180] * 64)
+    for y in range(4):
+        masked[y * 8 : y * 8 + 4] = b"\x03" * 4
+
+    def grab(path):
+        return 8, 8, [bytes(masked) if "black" in path.name else bytes([180] * 64)]
+
+    leaks = hk.masks(config, NOW, grab=grab)
+    assert [p.name for p in leaks] == ["leak_20270115T075000Z.ts"]
+    import json
+
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert set(state) == {"black", "leak"}
+    assert state["black"]["leak"] is False and state["black"]["max_gray"] == 3
+    assert state["leak"]["leak"] is True and state["leak"]["max_gray"] == 180
+
+
+def test_mask_check_counts_an_undecodable_segment_as_a_leak(tmp_path, config):
+    square = [[0.0, 0.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5]]
+    config["cameras"] = [{"id": "cam1", "retention_days": 7, "privacy_masks": [square]}]
+    config["mask_state_path"] = str(tmp_path / "state.json")
+    make(tmp_path, "cam1", "2027-01-15", "cam1_20270115T075000Z.ts", 60)
+    assert len(hk.masks(config, NOW)) == 1  # random bytes: ffprobe fails
