@@ -42,6 +42,36 @@ def test_clear_password_is_refused_with_its_line(tmp_path):
     assert "password_file" in err.value.lines[0]
 
 
+@pytest.mark.parametrize(
+    ("mqtt", "hint"),
+    [
+        ("{host: b, ca_file: /ca.pem, cert_file: /c.pem, key: secret}", "key_file"),
+        ("{host: b, ca_file: /ca.pem, cert_file: /c.pem, key_file: '-----BEGIN PRIVATE KEY-----'}",
+         "paths"),
+        ("{host: b, ca_file: /ca.pem, cert_file: /c.pem}", "go together"),
+        ("{host: b, cert_file: /c.pem, key_file: /k.pem}", "ca_file"),
+    ],
+)  # fmt: skip
+def test_client_key_only_by_path_and_with_its_certificate(tmp_path, mqtt, hint):
+    path = write(
+        tmp_path, f"mqtt: {mqtt}\ncameras:\n  - {{id: cam1, site: site-a, url: rtsp://x/y}}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.lines[0].startswith(f"{path}:1: DETECTOR-CONFIG: mqtt")
+    assert hint in err.value.lines[0]
+    assert "secret" not in err.value.lines[0] and "BEGIN" not in err.value.lines[0]
+
+
+def test_client_certificate_paths_are_accepted(tmp_path):
+    mqtt = "{host: b, ca_file: /ca.pem, cert_file: /tls/c.pem, key_file: /tls/k.pem}"
+    path = write(
+        tmp_path, f"mqtt: {mqtt}\ncameras:\n  - {{id: cam1, site: site-a, url: rtsp://x/y}}\n"
+    )
+    cfg = load_config(path)
+    assert (cfg.mqtt.cert_file, cfg.mqtt.key_file) == ("/tls/c.pem", "/tls/k.pem")
+
+
 def test_zone_outside_the_frame_points_at_the_line(tmp_path):
     path = write(
         tmp_path,

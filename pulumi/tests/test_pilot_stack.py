@@ -212,3 +212,38 @@ def test_detectors_read_the_substream_and_keep_snapshots_for_the_camera_s_retent
             assert cam["snapshot_retention_days"] == model.retention_days
             seen += 1
     assert seen == len(lawful_cameras(inventory))
+
+
+def test_each_container_uses_its_host_s_client_certificate_read_only(recorded, inventory):
+    """TLS with a client certificate (issue 10): the host's identity is the broker
+    user whose ACL (vigie.central) lists this container's cameras and health topic;
+    the key is a read-only bind mount, never uploaded nor in the configuration."""
+    from vigie_stack.detector_config import CERT_FILE, KEY_FILE, TLS_DIR
+
+    from vigie.central import broker_users
+
+    acl = {u.name: set(u.write) for u in broker_users(inventory)}
+    writers = {
+        (r.provider, r.inputs["name"]): r
+        for r in recorded.of_type(CONTAINER)
+        if r.inputs.get("start") is False
+    }
+    for r in detectors(recorded):
+        mounts = [m for m in reveal(r.inputs["mounts"]) if m["target"] == TLS_DIR]
+        assert mounts == [
+            {
+                "type": "bind",
+                "source": "/etc/vigie-detector/tls",
+                "target": TLS_DIR,
+                "readOnly": True,
+            }
+        ], r.name
+        writer = writers[(r.provider, r.inputs["name"] + "-config")]
+        files = {u["file"]: u["content"] for u in reveal(writer.inputs["uploads"])}
+        assert not any("PRIVATE KEY" in text for text in files.values())
+        config = DetectorConfig.model_validate(yaml.safe_load(files[CONFIG_FILE]))
+        m = config.mqtt
+        assert (m.port, m.cert_file, m.key_file) == (8883, CERT_FILE, KEY_FILE)
+        allowed = acl[labels(r)["vigie.host"]]
+        assert f"vigie/detectors/{m.client_id}/health" in allowed
+        assert {f"vigie/{c.site}/{c.id}/events" for c in config.cameras} <= allowed

@@ -26,6 +26,11 @@ class MqttSettings(BaseModel):
     # CA certificate of the broker (a file on the deploying machine, relative
     # paths from the repository root).
     ca_file: Path
+    # Folder ON THE DETECTOR HOST holding its client certificate (cert.pem) and
+    # key (key.pem), issued by the platform's CA for the host's identity (the
+    # broker's user and ACL). Mounted read-only into the containers: the key
+    # never enters the stack's state nor the configuration file.
+    client_tls_dir: str | None = Field(None, pattern=r"^/", description="absolute path")
 
     @property
     def ca_path(self) -> Path:

@@ -23,11 +23,16 @@ from vigie_stack.config import StackConfig
 
 import pulumi
 from vigie.desired import camera_credential
+from vigie.names import detector_client_id
 
 CONFIG_DIR = "/etc/vigie-detector"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 PASSWORD_FILE = f"{CONFIG_DIR}/mqtt-password"
 CA_FILE = f"{CONFIG_DIR}/mqtt-ca.crt"
+# The host's client certificate and key, bind-mounted read-only (host.py).
+TLS_DIR = "/run/vigie-detector/tls"
+CERT_FILE = f"{TLS_DIR}/cert.pem"
+KEY_FILE = f"{TLS_DIR}/key.pem"
 # Snapshots of events are recordings (CSI L252-5): on their own volume.
 SNAPSHOTS_DIR = "/var/lib/vigie-detector/snapshots"
 
@@ -70,8 +75,9 @@ def document(
             "username": mqtt.username,
             "password_file": PASSWORD_FILE,
             "topic_prefix": mqtt.topic_prefix,
-            "client_id": f"{spec['host']}-{spec['container']}",
+            "client_id": detector_client_id(spec["host"], spec["container"]),
             "ca_file": CA_FILE,
+            **({"cert_file": CERT_FILE, "key_file": KEY_FILE} if mqtt.client_tls_dir else {}),
         },
         "snapshots_dir": SNAPSHOTS_DIR,
         "snapshot_retention_days": spec["snapshot_retention_days"],

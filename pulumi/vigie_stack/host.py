@@ -12,6 +12,7 @@ from vigie_stack.detector_config import (
     CONFIG_FILE,
     PASSWORD_FILE,
     SNAPSHOTS_DIR,
+    TLS_DIR,
 )
 from vigie_stack.image import DetectorImage
 
@@ -51,10 +52,12 @@ class DetectorHost(pulumi.ComponentResource):
         configs: dict[int, pulumi.Output[str]],
         mqtt_password: pulumi.Output[str],
         mqtt_ca: str | None = None,
+        client_tls_dir: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("vigie:detector:Host", name, None, opts)
         self._mqtt_ca = mqtt_ca
+        self._client_tls_dir = client_tls_dir
         child = pulumi.ResourceOptions(parent=self)
         self.provider = docker.Provider(
             f"{name}-docker", host=docker_host, ssh_opts=ssh_opts or None, opts=child
@@ -150,6 +153,19 @@ class DetectorHost(pulumi.ComponentResource):
                 ),
                 docker.ContainerMountArgs(
                     type="volume", source=snapshots.name, target=SNAPSHOTS_DIR
+                ),
+                # The host's client certificate and key: read-only, never copied.
+                *(
+                    [
+                        docker.ContainerMountArgs(
+                            type="bind",
+                            source=self._client_tls_dir,
+                            target=TLS_DIR,
+                            read_only=True,
+                        )
+                    ]
+                    if self._client_tls_dir
+                    else []
                 ),
             ],
             healthcheck=docker.ContainerHealthcheckArgs(

@@ -32,6 +32,7 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
             configs=configs,
             mqtt_password=config.mqtt_password,
             mqtt_ca=mqtt_ca,
+            client_tls_dir=settings.mqtt.client_tls_dir,
         )
     pulumi.export(
         "shards",

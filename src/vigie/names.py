@@ -30,3 +30,14 @@ def site_group(site_id: str) -> str:
 def default_credential(site_id: str) -> str:
     """Vault variable of a site's camera login when the inventory names none."""
     return "vault_camera_" + site_id.replace("-", "_")
+
+
+def detector_client_id(host: str, container: str) -> str:
+    """MQTT client id of one detector container: the containers of a host share
+    its certificate (identity = host name) but each needs its own session."""
+    return f"{host}-{container}"
+
+
+def central_host_name(number: int) -> str:
+    """A datacenter host of the central services (CA, broker, access gateway)."""
+    return f"vigie-central{number}"

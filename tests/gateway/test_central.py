@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from vigie import central
@@ -17,7 +18,7 @@ def test_each_detector_writes_only_the_cameras_it_analyses():
     analysed = {c.id for c in inv.sites["col-houdan"].cameras if c.detection}
     assert houdan.kind == "detector" and not houdan.read
     assert set(houdan.write) == {central.event_topic("col-houdan", c) for c in analysed} | {
-        "vigie/detectors/col-houdan-det1/health"
+        "vigie/detectors/col-houdan-det1-vigie-detector-0/health"
     }
     for u in users.values():
         if u.kind == "detector":
@@ -49,3 +50,23 @@ def test_camera_sources_name_the_recorder_of_datacenter_recorded_sites():
     inv = load_inventory(PILOT)
     src = central.camera_sources(inv)["mairie-sartrouville-parvis"]
     assert src.recorder == "dc-guyancourt-rec1"  # recorded at the datacenter for the commune
+
+
+def test_detector_rights_follow_the_fleet_plan_the_stacks_deploy():
+    """Several containers on one host: one identity (the host's certificate), each
+    container's cameras and its own health topic (client id), nothing else."""
+    from vigie.desired import DesiredState
+    from vigie.options import read_options
+
+    lab = PILOT.parent / "lab"
+    inv = load_inventory(PILOT)
+    # One camera per core: the lab's sites need several containers per host.
+    options = dataclasses.replace(read_options(lab / "vigie.yml"), cameras_per_core=1)
+    state = DesiredState.build(inv, options)
+    users = {u.name: u for u in central.broker_users(inv, state.fleet)}
+    for host in state.fleet.hosts:
+        assert len(host.shards) >= 1
+        want = {central.event_topic(c.site_id, c.id) for c in host.cameras}
+        want |= {f"vigie/detectors/{s.host}-{s.container_name}/health" for s in host.shards}
+        assert set(users[host.host.name].write) == want
+    assert any(len(h.shards) > 1 for h in state.fleet.hosts), "several containers on one host"

@@ -39,19 +39,48 @@ class MqttConfig(Strict):
         description="CA certificate of the broker: when set, the connection is TLS and the "
         "broker's certificate is verified (ANSSI: flows authenticated and encrypted)",
     )
+    cert_file: str | None = Field(
+        None,
+        description="this detector's client certificate (PEM): the broker maps its common "
+        "name to the detector's identity and ACL; needs `ca_file` and `key_file`",
+    )
+    key_file: str | None = Field(
+        None, description="file holding the client certificate's private key; never the key"
+    )
     topic_prefix: str = Field("vigie", pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
-    client_id: str = "vigie-detector"
+    # Several containers share a host's identity: each needs its own client id
+    # (the broker drops the older session of a duplicate id).
+    client_id: str = Field("vigie-detector", pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?$")
     keepalive_s: int = Field(30, ge=5, le=600)
 
     @model_validator(mode="before")
     @classmethod
-    def _no_clear_password(cls, data: object) -> object:
-        if isinstance(data, dict) and "password" in data:
-            raise ValueError(
-                "the MQTT password must not be in the configuration: "
-                "write it to a file readable by the detector and set `password_file`"
-            )
+    def _no_clear_secret(cls, data: object) -> object:
+        if isinstance(data, dict):
+            if "password" in data:
+                raise ValueError(
+                    "the MQTT password must not be in the configuration: "
+                    "write it to a file readable by the detector and set `password_file`"
+                )
+            if any(k in data for k in ("key", "private_key", "cert", "certificate")):
+                raise ValueError(
+                    "the client certificate and its key must not be in the configuration: "
+                    "mount them read-only and set `cert_file` and `key_file` (paths)"
+                )
+            if any("-----BEGIN" in str(data.get(k) or "") for k in ("cert_file", "key_file")):
+                raise ValueError(
+                    "`cert_file`/`key_file` take paths, not PEM text: mount the files "
+                    "read-only and give their paths"
+                )
         return data
+
+    @model_validator(mode="after")
+    def _client_certificate_is_whole(self) -> MqttConfig:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("`cert_file` and `key_file` go together")
+        if self.cert_file and not self.ca_file:
+            raise ValueError("a client certificate needs `ca_file` (TLS towards a verified broker)")
+        return self
 
 
 class MetricsConfig(Strict):

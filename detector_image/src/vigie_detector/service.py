@@ -46,10 +46,17 @@ def mqtt_client(config: DetectorConfig, connected: threading.Event) -> mqtt.Clie
                 raise SystemExit(f"vigie_detector: mqtt.password_file: {exc}") from None
         client.username_pw_set(m.username, password)
     if m.ca_file:
-        if not Path(m.ca_file).is_file():
-            raise SystemExit(f"vigie_detector: mqtt.ca_file: no such file: {m.ca_file}")
-        # Verified TLS: certificate chain and host name are checked by default.
-        client.tls_set(ca_certs=m.ca_file)
+        for key in ("ca_file", "cert_file", "key_file"):
+            path = getattr(m, key)
+            if path and not Path(path).is_file():
+                raise SystemExit(f"vigie_detector: mqtt.{key}: no such file: {path}")
+        # Verified TLS: certificate chain and host name are checked by default;
+        # with a client certificate the broker knows which detector this is.
+        try:
+            client.tls_set(ca_certs=m.ca_file, certfile=m.cert_file, keyfile=m.key_file)
+        except (OSError, ValueError) as exc:  # e.g. unreadable key, key not matching the cert
+            where = "cert_file/key_file" if m.cert_file else "ca_file"
+            raise SystemExit(f"vigie_detector: mqtt.{where}: {exc}") from None
     # The broker tells subscribers when this detector dies without saying goodbye.
     client.will_set(health_topic(config), json.dumps({"status": "offline"}), qos=1, retain=True)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
