@@ -31,6 +31,7 @@ from vigie.errors import Diagnostic, InventoryError
 from vigie.fleet import FleetError, FleetPlan, plan_fleet
 from vigie.model import AnalysisStream, Camera, Inventory, Site
 from vigie.names import (
+    central_host_name,
     default_credential,
     detector_host_name,
     gateway_name,
@@ -370,7 +371,28 @@ class _Builder:
         self._group_vars(state)
         for site in self.sites.values():
             self._site_hosts(state, site)
+        self._central(state)
         return state
+
+    def _central(self, state: DesiredState) -> None:
+        """The datacenter hosts of the CA, broker and access gateway (group `central`),
+        with the roles' inputs: the identities to issue and the broker's ACL, from
+        the same fleet plan the detectors are deployed with."""
+        hosts = self.inv.departement.central
+        if not hosts:
+            return
+        from vigie.central import central_inputs  # it imports the desired state lazily
+
+        inputs = central_inputs(self.inv, state.fleet)
+        state.group_vars["central"] = {
+            "pki__identities": inputs["identities"],
+            "broker__acl": inputs["acl"],
+        }
+        for host in hosts:
+            name = central_host_name(host.id)
+            state.hosts[name] = ManagedHost(
+                name, "central", "", ("central",), {"ansible_host": host.address}
+            )
 
     def _detectors(self, state: DesiredState) -> None:
         dept_days = set(closure_days(self.inv.departement.closures))

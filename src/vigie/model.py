@@ -317,6 +317,14 @@ class Service(Node):
     proto: Literal["tcp", "udp"] = "tcp"
 
 
+class CentralHost(Node):
+    """A host of the administration network running the central services
+    (the platform's CA, the MQTT broker, the access gateway: docs/levee-de-doute.md)."""
+
+    id: Int = Field(ge=1)
+    address: Text
+
+
 class Admin(Node):
     name: Slug
     ssh_keys: list[Text] = Field(min_length=1)
@@ -343,6 +351,8 @@ class Departement(Node):
     automation_controller: Text | None = None
     # Package mirror or proxy the hosts behind the site firewalls update from.
     package_mirror: Service | None = None
+    # The datacenter hosts of the central services (Ansible group `central`).
+    central: list[CentralHost] = Field(default_factory=list)
 
 
 class PointOfPresence(Node):

@@ -245,6 +245,7 @@ VALIDATION_ONLY: dict[str, str] = {
     "Camera.purposes": "paperwork: the authorisation's purposes",
     "Camera.recorder": "reference to a recorder",
     "Departement.admin_prefix": "network plan",
+    "CentralHost.address": "where Ansible reaches the central host (ansible_host of group central)",
     "PointOfPresence.id": "fibre topology",
     "Recorder.disk_gb": "sizing",
     "Segment.capacity_mbps": "sizing",

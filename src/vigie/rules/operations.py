@@ -166,7 +166,8 @@ def _address_in(text: str, prefix: str) -> bool:
 @rule(
     "NET-ADMIN-SERVICES",
     "ANSSI, administration sécurisée des SI (docs/sources.md)",
-    "the automation controller and the package mirror are hosts of the administration network",
+    "the automation controller, the package mirror and the central services' hosts are "
+    "hosts of the administration network",
 )
 def admin_services(ctx: Context):
     dept = ctx.inv.departement
@@ -189,3 +190,18 @@ def admin_services(ctx: Context):
             f"{dept.admin_prefix}",
             "use the département mirror or proxy on the administration network",
         )
+    seen: set[int] = set()
+    for host in dept.central:
+        if not _address_in(host.address, dept.admin_prefix):
+            yield Finding(
+                host,
+                "address",
+                f"central host {host.id} ({host.address}) is not an address of the "
+                f"administration network {dept.admin_prefix}",
+                "the CA, broker and access gateway run on the administration network",
+            )
+        if host.id in seen:
+            yield Finding(
+                host, "id", f"central host {host.id} is listed twice", "number them 1, 2, ..."
+            )
+        seen.add(host.id)
