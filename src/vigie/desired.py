@@ -53,6 +53,8 @@ DUTIES = {
 }
 RTSP_PORT = 554
 MQTT_TLS_PORT = 8883
+# Recorders serve their segments read-only on this port, to the access gateway only.
+SEGMENT_PORT = 8088
 ANALYSIS_WIDTH = 640  # detector benchmark (detector_image/README.md)
 MANAGED_GROUPS = ("recorders", "detector_hosts", "gateways")
 
@@ -271,17 +273,20 @@ def gateway_policy(
         flows.append(
             _flow("recorders", "admin", "tcp", MQTT_TLS_PORT, "detector events to MQTT (TLS)")
         )
-    if site.transmissions:
-        agencies = ", ".join(sorted({t.agency for t in site.transmissions}))
-        flows.append(
-            _flow(
-                "agency",
-                "recorders",
-                "tcp",
-                443,
-                f"designated viewers ({agencies}) fetch the clips of an anomaly, on event",
+    if site.recorders:
+        # Agencies never reach a recorder: they view through the access gateway,
+        # which checks every segment request against a grant and journals it
+        # (issue 10); the recorders' segment servers answer the gateway only.
+        for host in dept.central:
+            flows.append(
+                _flow(
+                    f"{host.address}/32",
+                    "recorders",
+                    "tcp",
+                    SEGMENT_PORT,
+                    "the access gateway alone reads recorded segments (granted, journaled)",
+                )
             )
-        )
     for direction, other, role in links:
         if other not in plan.sites:
             continue
@@ -387,6 +392,8 @@ class _Builder:
         state.group_vars["central"] = {
             "pki__identities": inputs["identities"],
             "broker__acl": inputs["acl"],
+            # The port the site gateways open to it (gateway_policy).
+            "access_gateway__recorder_url": f"http://{{address}}:{SEGMENT_PORT}",
         }
         for host in hosts:
             name = central_host_name(host.id)

@@ -116,13 +116,8 @@ ENFORCED: dict[str, list[Enforcer]] = {
         ),
     ],
     "Transmission.agency": [
-        Enforcer(
-            "vigie_firewall_forward_rules (agency -> recorders, on event)",
-            "roles/firewall/templates/etc/nftables.conf.j2",
-            "forward_rules",
-            "roles/firewall/molecule/default/tests/test_firewall.py",
-            "forward",
-        ),
+        # No firewall opening towards recorders for agencies any more: they view
+        # through the access gateway (tests/inventory/test_segment_reach.py).
         Enforcer(
             "access policy (docs/access.md)",
             "src/vigie/access/competence.py",
