@@ -162,73 +162,117 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "op-",
         ),
     ],
+    "Camera.sees_homes": [
+        # The model turns the homes a camera sees into privacy masks; the
+        # recorder re-encodes masked cameras with the masks filled black and
+        # checks recorded frames periodically.
+        Enforcer(
+            f"{RECORDER}.privacy_masks",
+            "roles/recorder/files/vigie-record",
+            "write_mask",
+            "roles/recorder/molecule/default/tests/test_recorder.py",
+            "test_masked_regions_are_black_in_every_recorded_frame",
+        ),
+        Enforcer(
+            f"{RECORDER}.privacy_masks",
+            "roles/recorder/files/vigie_masks.py",
+            "mask_bitmap",
+            "roles/recorder/tests/test_masks.py",
+            "mask_bitmap",
+        ),
+        Enforcer(
+            f"{RECORDER}.privacy_masks",
+            "roles/recorder/files/vigie-recorder-housekeeping",
+            "PRIVACY-MASK-LEAK",
+            "roles/recorder/tests/test_housekeeping.py",
+            "test_mask_check_reports_black_and_leaking_cameras",
+        ),
+        Enforcer(
+            f"{RECORDER}.privacy_masks",
+            "roles/recorder/files/vigie-recorder-housekeeping",
+            "privacy_masks",
+            "tests/lab/test_recording_enforced.py",
+            "test_masked_regions_are_black_in_every_recorded_frame",
+        ),
+    ],
+    "Camera.recording": [
+        Enforcer(
+            f"{RECORDER}.recording",
+            "roles/recorder/files/vigie_schedule.py",
+            "recording_gate",
+            "roles/recorder/tests/test_schedule.py",
+            "recording_gate",
+        ),
+        Enforcer(
+            f"{RECORDER}.recording",
+            "roles/recorder/files/vigie-record",
+            "may_record",
+            "roles/recorder/molecule/default/tests/test_recorder.py",
+            "test_recording_stops_at_opening_and_resumes_at_closing",
+        ),
+        Enforcer(
+            f"{RECORDER}.recording",
+            "roles/recorder/files/vigie-record",
+            "opening hours: recording paused",
+            "tests/lab/test_recording_enforced.py",
+            "test_no_segment_is_written_inside_opening_hours",
+        ),
+    ],
+    "Camera.area": [
+        # Living areas of collèges are recorded outside opening hours only
+        # (CNIL): the model sets `recording.mode` from the area.
+        Enforcer(
+            f"{RECORDER}.recording.mode",
+            "roles/recorder/files/vigie_schedule.py",
+            "outside_opening_hours",
+            "roles/recorder/tests/test_schedule.py",
+            "test_outside_opening_hours_pauses_while_open",
+        ),
+        Enforcer(
+            f"{RECORDER}.recording.mode",
+            "roles/recorder/files/vigie-record",
+            "wait_for_closing",
+            "tests/lab/test_recording_enforced.py",
+            "outside_opening_hours",
+        ),
+    ],
+    "Camera.resolution": [
+        # The camera is configured through the automation (not in the
+        # repository); the recorder checks what it actually records.
+        Enforcer(
+            f"{RECORDER}.resolution",
+            "roles/recorder/files/vigie-recorder-housekeeping",
+            "STREAM-BELOW-DECLARED",
+            "roles/recorder/tests/test_streams.py",
+            "test_a_conforming_stream_passes_and_lower_ones_are_flagged",
+        ),
+        Enforcer(
+            f"{RECORDER}.resolution",
+            "roles/monitoring/files/vigie-recorder-metrics",
+            "vigie_recorder_stream_below_declared",
+            "roles/monitoring/tests/test_recorder_metrics.py",
+            "vigie_recorder_stream_below_declared",
+        ),
+    ],
+    "Camera.fps": [
+        Enforcer(
+            f"{RECORDER}.fps",
+            "roles/recorder/files/vigie-recorder-housekeeping",
+            "FPS_TOLERANCE",
+            "roles/recorder/tests/test_streams.py",
+            "test_a_conforming_stream_passes_and_lower_ones_are_flagged",
+        ),
+        Enforcer(
+            f"{RECORDER}.fps",
+            "roles/recorder/templates/etc/vigie/recorder/cameras.json.j2",
+            "'fps'",
+            "roles/recorder/tests/test_streams.py",
+            "fps recorded",
+        ),
+    ],
 }
 
-PENDING: dict[str, tuple[str, list[Enforcer]]] = {
-    "Camera.sees_homes": (
-        "recorder-enforce (issue 8, privacy masks): the recorder masks or checks masked regions",
-        [
-            Enforcer(
-                f"{RECORDER}.privacy_masks",
-                "roles/recorder/files/vigie-record",
-                "privacy_masks",
-                "roles/recorder/molecule/default/tests/test_recorder.py",
-                "mask",
-            ),
-        ],
-    ),
-    "Camera.recording": (
-        "recorder-enforce (issue 8, recording schedule): record outside opening hours only",
-        [
-            Enforcer(
-                f"{RECORDER}.recording",
-                "roles/recorder/files/vigie-record",
-                "opening_hours",
-                "roles/recorder/molecule/default/tests/test_recorder.py",
-                "opening_hours",
-            ),
-        ],
-    ),
-    "Camera.area": (
-        "recorder-enforce (issue 8): living areas of collèges are recorded outside opening "
-        "hours only (CNIL), through `recording`",
-        [
-            Enforcer(
-                f"{RECORDER}.recording.mode",
-                "roles/recorder/files/vigie-record",
-                "outside_opening_hours",
-                "roles/recorder/molecule/default/tests/test_recorder.py",
-                "outside_opening_hours",
-            ),
-        ],
-    ),
-    "Camera.resolution": (
-        "camera configuration through the automation (ONVIF): not in the repository; the "
-        "recorder checks what it receives",
-        [
-            Enforcer(
-                f"{RECORDER}.resolution",
-                "roles/recorder/files/vigie-record",
-                "resolution",
-                "roles/recorder/molecule/default/tests/test_recorder.py",
-                "resolution",
-            ),
-        ],
-    ),
-    "Camera.fps": (
-        "camera configuration through the automation (ONVIF): not in the repository; the "
-        "recorder checks what it receives",
-        [
-            Enforcer(
-                f"{RECORDER}.fps",
-                "roles/recorder/files/vigie-record",
-                "fps",
-                "roles/recorder/molecule/default/tests/test_recorder.py",
-                "fps",
-            ),
-        ],
-    ),
-}
+PENDING: dict[str, tuple[str, list[Enforcer]]] = {}
 
 VALIDATION_ONLY: dict[str, str] = {
     "Agency.epci": "reference to the commune data (police municipale territory)",

@@ -74,11 +74,18 @@ def test_retention_and_mask_results_are_exported(tmp_path):
     cameras.write_text(json.dumps({"cameras": [{"id": "cam1", "retention_days": 1}]}))
     masks = tmp_path / "masks.json"
     masks.write_text(json.dumps({"cam1": {"leak": True, "checked_at": 1.8e9}}))
+    streams = tmp_path / "streams.json"
+    streams.write_text(json.dumps({"cam1": {"below": False, "checked_at": 1.8e9}}))
     out = tmp_path / "m.prom"
     argv = ["x", str(rec), str(out), "--cameras", str(cameras), "--masks", str(masks)]
+    argv += ["--streams", str(streams)]
     assert metrics.main(argv) == 0
     text = out.read_text()
     assert 'vigie_recorder_retention_seconds{camera="cam1"} 86400' in text
     assert 'vigie_recorder_privacy_mask_leak{camera="cam1"} 1' in text
     assert 'vigie_recorder_privacy_mask_check_timestamp_seconds{camera="cam1"} 1800000000' in text
     assert "vigie_recorder_oldest_footage_age_seconds" in text
+    assert 'vigie_recorder_stream_below_declared{camera="cam1"} 0' in text
+    streams.write_text(json.dumps({"cam1": {"below": True, "checked_at": 1.8e9}}))
+    assert metrics.main(argv) == 0
+    assert 'vigie_recorder_stream_below_declared{camera="cam1"} 1' in out.read_text()
