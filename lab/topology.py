@@ -10,6 +10,7 @@ helpers (MQTT broker, probes). Pure functions: unit-tested from a JSON file.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 from netaddr import IPAddress, IPNetwork
 
@@ -59,6 +60,8 @@ class LabCamera:
     rtsp_url: str
     credential: str
     recorder: str
+    # The analysis substreams the lab's detectors read (a camera serves both).
+    analysis_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,12 @@ def build(inventory: dict) -> Topology:
 
     hosts: list[LabHost] = []
     cameras: dict[str, LabCamera] = {}
+    analysis_paths: dict[str, set[str]] = {}
+    for name in managed:
+        for detector in hostvars[name].get("vigie_detectors", []):
+            for url in detector.get("streams", []):
+                parts = urlsplit(url)
+                analysis_paths.setdefault(parts.hostname or "", set()).add(parts.path)
     for name in managed:
         hv = hostvars[name]
         site = hv["vigie_site"]["id"]
@@ -297,6 +306,7 @@ def build(inventory: dict) -> Topology:
                     cam["rtsp_url"],
                     cam["credential"],
                     name,
+                    tuple(sorted(analysis_paths.get(cam["address"], ()))),
                 ),
             )
 

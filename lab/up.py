@@ -234,6 +234,13 @@ def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None, value
                 str(url.port or 554),
                 "--mount",
                 f"{url.path}=/lab-footage/{footage.name}@5",
+                # The analysis substream the detectors read (same footage here).
+                *(
+                    arg
+                    for path in cam.analysis_paths
+                    if path != url.path
+                    for arg in ("--mount", f"{path}=/lab-footage/{footage.name}@5")
+                ),
                 *auth_args,
             ],
         )
