@@ -533,6 +533,10 @@ class _Builder:
                 continue
             for cam in other.cameras:
                 recorded[cam.recorder].append((other.id, state.cameras[f"{other.id}/{cam.id}"]))
+        # The access gateway's hosts read every recorder's segments (issue 10); replies
+        # leave by the VLAN the request came in on (strict rp_filter), so each one is
+        # routed through the site gateway on the recorders VLAN.
+        readers = list(dict.fromkeys(h.address for h in self.inv.departement.central))
         for rec in site.recorders:
             name = recorder_name(site.id, rec.id)
             mgmt = sp.recorder_address(rec.id, "management")
@@ -553,12 +557,16 @@ class _Builder:
                 {
                     "ansible_host": mgmt,
                     "network__vlans": vlans,
-                    "network__routes": self._routes(sp, [*cam_prefixes]),
+                    "network__routes": self._routes(
+                        sp, [*cam_prefixes, *(f"{a}/32" for a in readers)]
+                    ),
                     "recorder__cameras": cams,
                     "recorder__camera_prefixes": cam_prefixes,
                     "recorder__storage_path": rec.storage_path,
                     "recorder__purge_threshold_percent": rec.purge_threshold_percent,
                     "monitoring__recordings_path": rec.storage_path,
+                    "recorder__segment_readers": readers,
+                    "recorder__segment_port": SEGMENT_PORT,
                     "vigie_vlans": vlans,
                     # The same list (serialised once): the lab's topology reads it.
                     "vigie_cameras": cams,

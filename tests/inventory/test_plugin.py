@@ -44,6 +44,8 @@ RECORDER_VARS = {
     "recorder__storage_path",
     "recorder__purge_threshold_percent",
     "monitoring__recordings_path",
+    "recorder__segment_readers",
+    "recorder__segment_port",
 }
 DETECTOR_HOST_VARS = {
     "vigie_detectors",
