@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from vigie.access.competence import people
-from vigie.access.events import Event, Request
+from vigie.access.competence import people, requisition_approver
+from vigie.access.events import JUDICIAL_POLICE_KINDS, Event, Request
 from vigie.access.policy import AccessPolicy
 from vigie.access.settings import site_settings
 from vigie.model import Inventory
@@ -78,3 +78,29 @@ class ModelPolicy:
             if getattr(s, field, None):
                 info[field] = getattr(s, field)
         return info
+
+    def roles(self, operator: str) -> dict:
+        """What the page offers this person (the policy still decides each request):
+        break-glass to supervisors, requisitions to judicial police agencies'
+        people, approval to the designee of the sites' authorisation."""
+        agency = self.inv.agencies.get(operator.partition("/")[0])
+        if agency is None:
+            return {"supervisor": False, "judicial": False, "designee_of": []}
+        return {
+            "supervisor": operator in agency.supervisors,
+            "judicial": agency.kind in JUDICIAL_POLICE_KINDS,
+            "designee_of": sorted(
+                s.id for s in self.inv.sites.values() if self.requisition_approver(s.id) == operator
+            ),
+        }
+
+    def requisition_approver(self, site: str) -> str:
+        return requisition_approver(self.inv, self.inv.sites[site])
+
+    def cameras(self) -> list[dict]:
+        """Every camera, for the break-glass and requisition forms."""
+        return [
+            {"camera": f"{s.id}/{c.id}", "site": s.name}
+            for s in sorted(self.inv.sites.values(), key=lambda s: s.id)
+            for c in s.cameras
+        ]

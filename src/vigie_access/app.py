@@ -16,7 +16,7 @@ from importlib import resources
 import aiohttp
 from aiohttp import web
 
-from vigie_access import exceptional, segments
+from vigie_access import exceptional, segments, snapshots
 from vigie_access.core import AccessCore, Decision
 from vigie_access.exports import Exporter
 from vigie_access.identity import from_headers
@@ -120,8 +120,46 @@ class Api:
             item["open"] = t < g.live_until
             item["site_info"] = self.core.policy.site_info(g.site, who.agency)
             item["event_doc"] = self.core.store.event(g.event_id)
+            # The still image only if the policy lets this operator see the clip.
+            if self.core.may_see_snapshot(who, g, t).allow:
+                name = self.core.snapshot_name(g)
+                item["snapshot"] = f"/hls/{g.id}/{snapshots.PREFIX}{name}"
+            if g.origin == "requisition":
+                item["exports"] = [e["id"] for e in self.core.store.exports_of(g.id)]
             out.append(item)
         return web.json_response({"agency": who.agency, "operator": who.name, "grants": out})
+
+    async def me(self, request: web.Request) -> web.Response:
+        """Who the page speaks to and what it may offer (each request is still decided)."""
+        who = self._who(request)
+        if not self.core.policy.knows_operator(who.name):
+            raise web.HTTPForbidden(text="unknown operator")
+        roles = self.core.policy.roles(who.name)
+        return web.json_response(
+            {"operator": who.name, **roles, "cameras": self.core.policy.cameras()}
+        )
+
+    async def requisitions_to_approve(self, request: web.Request) -> web.Response:
+        """Requisitions awaiting this person's approval (the sites' designee)."""
+        who = self._who(request)
+        out = []
+        for g in self.core.store.grants():
+            if g.origin != "requisition" or self.core.store.exports_of(g.id):
+                continue
+            if self.core.policy.requisition_approver(g.site) != who.name:
+                continue
+            doc = self.core.store.event(g.event_id) or {}
+            out.append(
+                {
+                    "id": g.id,
+                    "camera": f"{g.site}/{g.camera}",
+                    "start": g.as_dict()["window_start"],
+                    "end": g.as_dict()["window_end"],
+                    "procedure": doc.get("procedure"),
+                    "requested_by": doc.get("requested_by"),
+                }
+            )
+        return web.json_response(out)
 
     async def token(self, request: web.Request) -> web.Response:
         who = self._who(request)
@@ -257,6 +295,8 @@ def build(api: Api) -> web.Application:
     r.add_post("/api/grants/{grant}/exports", api.export_request)
     r.add_post("/api/exports/{export}/approve", api.export_approve)
     r.add_post("/api/break-glass", api.break_glass)
+    r.add_get("/api/me", api.me)
+    r.add_get("/api/requisitions", api.requisitions_to_approve)
     r.add_post("/api/requisitions", api.requisition)
     r.add_post("/api/requisitions/{grant}/approve", api.requisition_approve)
     r.add_get("/operateur/", api.page)

@@ -38,6 +38,12 @@ class Config(Strict):
     recorder_urls: dict[str, str] = Field(
         default_factory=dict, description="per recorder host name, overrides recorder_url"
     )
+    # Base URL of each detector host's read-only snapshot server (the event's still
+    # image, served under /snapshots/); {address} is the host's address from the model.
+    snapshot_url: str = "http://{address}:8089"
+    snapshot_urls: dict[str, str] = Field(
+        default_factory=dict, description="per detector host name, overrides snapshot_url"
+    )
     segment_seconds: float = Field(300, gt=0)
     settle_seconds: float = Field(2, ge=0)
 

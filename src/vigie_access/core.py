@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from vigie.access.tokens import Grant as TokenGrant
 from vigie.access.tokens import TokenAuthority, TokenError
 from vigie.central import CameraSource, notification_topic
-from vigie_access import segments
+from vigie_access import segments, snapshots
 from vigie_access.identity import Identity
 from vigie_access.ports import Journal, Policy
 from vigie_access.store import Grant, Store, iso, parse
@@ -53,6 +53,7 @@ class AccessCore:
         publish: Callable[[str, dict], None],
         segment_seconds: float,
         recorder_url: Callable[[CameraSource], str],
+        snapshot_url: Callable[[str, str], str | None] = lambda _site, _camera: None,
     ):
         self.store, self.policy, self.tokens, self.journal = store, policy, tokens, journal
         self.sources = sources
@@ -60,6 +61,7 @@ class AccessCore:
         self.publish = publish
         self.segment_seconds = segment_seconds
         self.recorder_url = recorder_url
+        self.snapshot_url = snapshot_url
 
     # -- journal -----------------------------------------------------------------
     def log(self, action: str, result: str, rule: str, now: dt.datetime, **fields) -> None:
@@ -227,7 +229,14 @@ class AccessCore:
     def authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
         d = self._authorize(who, token, uri, now)
         g = d.grant
-        kind = "playlist" if uri.split("?", 1)[0].endswith(".m3u8") else "segment"
+        path = uri.split("?", 1)[0]
+        kind = (
+            "playlist"
+            if path.endswith(".m3u8")
+            else "snapshot"
+            if f"/{snapshots.PREFIX}" in path
+            else "segment"
+        )
         self.log(
             f"{kind}_{'served' if d.allow else 'refused'}",
             "allowed" if d.allow else "refused",
@@ -256,6 +265,8 @@ class AccessCore:
         d = self._may_view(who, g, now)
         if not d.allow:
             return d
+        if parts[3].startswith(snapshots.PREFIX):
+            return self._snapshot(who, token, g, parts[3].removeprefix(snapshots.PREFIX), now)
         if parts[3] == "index.m3u8":
             camera, start = f"{g.site}/{g.camera}", now.timestamp()
             end = start
@@ -277,6 +288,47 @@ class AccessCore:
         if parts[3] == "index.m3u8":
             return Decision(True, g.rule, "playlist", g)
         return Decision(True, g.rule, "segment in window", g, self.recorder_url(src))
+
+    # -- the event's still image -----------------------------------------------------
+    def snapshot_name(self, g: Grant) -> str | None:
+        """The detector's snapshot of the grant's event, if it names a valid one."""
+        doc = self.store.event(g.event_id) or {}
+        name = doc.get("snapshot")
+        return name if snapshots.valid_name(name, g.site, g.camera) else None
+
+    def may_see_snapshot(self, who: Identity, g: Grant, now: dt.datetime) -> Decision:
+        """The policy decides: a still image is footage of the event's window, so it
+        needs what the clip needs (grant of this agency, open, `view_clip`)."""
+        d = self._may_view(who, g, now)
+        if d.allow and not g.live:  # a requisition: export only, never a view
+            d = Decision(False, "ACCESS-WAY-REQUISITION", "a requisition is never viewed", g)
+        if d.allow and self.snapshot_name(g) is None:
+            d = Decision(False, "ACCESS-SNAPSHOT", "the event has no snapshot", g)
+        if d.allow and self.snapshot_url(g.site, g.camera) is None:
+            d = Decision(False, "ACCESS-SNAPSHOT", "no detector host keeps this camera's", g)
+        return self._policy(who, "view_clip", g) if d.allow else d
+
+    def _snapshot(self, who: Identity, token: str, g: Grant, name: str, now: dt.datetime):
+        if name != self.snapshot_name(g):
+            return Decision(False, "ACCESS-SNAPSHOT", "not this event's snapshot", g)
+        try:
+            claims = self.tokens.check(
+                token,
+                who.thumbprint,
+                f"{g.site}/{g.camera}",
+                start=g.event_time.timestamp(),
+                end=g.event_time.timestamp(),
+            )
+        except TokenError as exc:
+            return Decision(False, f"ACCESS-TOKEN-{exc.code.upper()}", str(exc), g)
+        if claims.grant != g.id:
+            return Decision(False, "ACCESS-TOKEN-GRANT", "token issued for another grant", g)
+        d = self.may_see_snapshot(who, g, now)
+        if not d.allow:
+            return d
+        return Decision(
+            True, d.rule, "the event's snapshot", g, self.snapshot_url(g.site, g.camera)
+        )
 
     # -- extension, outcome, export --------------------------------------------------
     def extend(self, who: Identity, grant_id: str, reason: str, now: dt.datetime) -> Decision:

@@ -15,6 +15,7 @@ from vigie_access.core import AccessCore
 from vigie_access.journal import open_journal
 from vigie_access.metrics import Metrics
 from vigie_access.mqtt import Bus
+from vigie_access.snapshots import detector_hosts
 from vigie_access.store import Store, parse
 
 TOKEN_KEY = "token.key"
@@ -34,6 +35,15 @@ def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
         return cfg.recorder_urls.get(source.recorder) or cfg.recorder_url.format(
             address=source.recorder_address
         )
+
+    detectors = detector_hosts(inv)
+
+    def snapshot_url(site: str, camera: str) -> str | None:
+        """The snapshot server of the detector host analysing this camera."""
+        if (site, camera) not in detectors:
+            return None
+        host, address = detectors[(site, camera)]
+        return cfg.snapshot_urls.get(host) or cfg.snapshot_url.format(address=address)
 
     tokens = TokenAuthority.from_key_file(
         Path(cfg.keys) / TOKEN_KEY, lifetime_s=token_lifetime(inv)
@@ -57,6 +67,7 @@ def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
         publish=bus.publish,
         segment_seconds=cfg.segment_seconds,
         recorder_url=recorder_url,
+        snapshot_url=snapshot_url,
     )
     core_box.append(core)
     # The policy set in force is journaled at every start (issue 9: "policy deployed").

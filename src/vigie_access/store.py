@@ -206,6 +206,10 @@ class Store:
         row = self._db.execute("SELECT * FROM exports WHERE id=?", (export_id,)).fetchone()
         return dict(row) if row else None
 
+    def exports_of(self, grant_id: str) -> list[dict]:
+        rows = self._db.execute("SELECT * FROM exports WHERE grant_id=?", (grant_id,))
+        return [dict(r) for r in rows]
+
     def approve_export(self, export_id: str, approver: str, manifest_sha256: str) -> bool:
         with self._lock:
             cur = self._db.execute(

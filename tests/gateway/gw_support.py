@@ -132,6 +132,8 @@ class Gateway:
         self.https_port = free_port()
         self.metrics_port = free_port()
         self.recorder_port = free_port()
+        self.snapshot_port = free_port()
+        self.snapshots = root / "detector-host/snapshots"
         self.storage = root / "recordings"
         self.socket = root / "run/http.sock"
         self.socket.parent.mkdir()
@@ -151,6 +153,21 @@ class Gateway:
         self.portail = file_segments(
             parts, self.storage, f"{SITE}-{CAMERA}", first, count, SEGMENT_S
         )
+
+    def make_snapshot(self, site: str, camera: str, when: dt.datetime, cls: str, kind: str) -> str:
+        """What the detector does when it raises an event: the detector's own code
+        (vigie_detector.events.save_snapshot) writes a JPEG of a real frame on the
+        detector host; the event carries its name."""
+        import cv2
+        from vigie_detector.events import Event, save_snapshot
+
+        cap = cv2.VideoCapture(str(footage_dir() / "vtest.avi"))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 50)
+        ok, frame = cap.read()
+        cap.release()
+        assert ok, "no frame in the test footage"
+        ev = Event(site, camera, cls, kind, None, when, 0.9, frame=frame)
+        return save_snapshot(ev, self.snapshots)
 
     # -- servers ---------------------------------------------------------------------
     def start(self) -> None:
@@ -215,6 +232,20 @@ class Gateway:
   }}""",
             self.recorder_port,
         )
+        # The detector host's snapshot server (read-only, the detector's folder under
+        # /snapshots/): in production on the detector host, reachable from the gateway only.
+        self.snapshots.mkdir(parents=True, exist_ok=True)
+        det = self.root / "detector-host/nginx"
+        det.mkdir()
+        self.procs["snapshots"] = nginx_proc(
+            det,
+            f"""server {{
+    listen 127.0.0.1:{self.snapshot_port};
+    location /snapshots/ {{ alias {self.snapshots}/; limit_except GET {{ deny all; }} }}
+    location / {{ return 404; }}
+  }}""",
+            self.snapshot_port,
+        )
 
     def _service(self) -> None:
         d = self.root / "service"
@@ -241,6 +272,7 @@ class Gateway:
                         "key_file": str(key),
                     },
                     "recorder_url": f"http://127.0.0.1:{self.recorder_port}",
+                    "snapshot_url": f"http://127.0.0.1:{self.snapshot_port}",
                     "segment_seconds": SEGMENT_S,
                     "settle_seconds": 1,
                 }
@@ -287,7 +319,14 @@ class Gateway:
         return c
 
     def publish_event(
-        self, cn: str, site: str, camera: str, cls: str, when: dt.datetime, kind: str = "person"
+        self,
+        cn: str,
+        site: str,
+        camera: str,
+        cls: str,
+        when: dt.datetime,
+        kind: str = "person",
+        snapshot: str | None = None,
     ):
         """What vigie_detector publishes (events.Event.to_json), QoS 1."""
         doc = {
@@ -298,7 +337,7 @@ class Gateway:
             "zone": None,
             "time": when.astimezone(dt.UTC).isoformat(timespec="milliseconds"),
             "score": 0.9,
-            "snapshot": None,
+            "snapshot": snapshot,
         }
         c = self.mqtt_client(cn)
         info = c.publish(central.event_topic(site, camera), json.dumps(doc, sort_keys=True), qos=1)

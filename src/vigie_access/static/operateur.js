@@ -1,11 +1,13 @@
 // The operator's page: the agency's open events, the clip of each (hls.js, or
-// native HLS), the live view while granted, extension, export, outcome.
+// native HLS) and its still image when the policy allows it, the live view while
+// granted, extension, export, outcome; break-glass for supervisors, judicial
+// requisitions for officers and their approval by the designee.
 "use strict";
 const CLASSES = { intrusion: "Intrusion", tamper: "Sabotage caméra", fire: "Incendie" };
 const KINDS = { college: "Collège", departmental_building: "Bâtiment départemental",
                 sdis_station: "Centre de secours", commune_building: "Bâtiment communal",
                 datacenter: "Centre de données" };
-const state = { grant: null, token: null, hls: null, refresh: null };
+const state = { grant: null, token: null, hls: null, refresh: null, me: null };
 const $ = (id) => document.getElementById(id);
 const heure = (iso) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris" });
 
@@ -32,7 +34,7 @@ async function chargerEvenements() {
     const acces = [KINDS[info.kind] || info.kind, info.address, info.access_point]
       .filter(Boolean).join(" — ");
     for (const text of [heure(g.event_time), info.name || g.site, g.camera,
-                        CLASSES[g.cls] || g.cls, acces, g.open ? "Ouvert" : "Expiré"]) {
+                        CLASSES[g.cls] || g.cls, acces, g.snapshot ? "Oui" : "—", etat(g)]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.appendChild(td);
@@ -42,6 +44,29 @@ async function chargerEvenements() {
   });
   $("liste").replaceChildren(...(rows.length ? rows : [$("liste").firstElementChild]));
   return data.grants;
+}
+
+function etat(g) {
+  if (g.origin === "requisition") {
+    return g.exports && g.exports.length ? "Réquisition exportée" : "Réquisition en attente d'approbation";
+  }
+  if (g.origin === "break_glass") return g.open ? "Bris de glace ouvert" : "Bris de glace expiré";
+  return g.open ? "Ouvert" : "Expiré";
+}
+
+// The still image goes through nginx's auth_request like a segment: fetched with
+// the token, shown from memory (a blob), never cached (Cache-Control: no-store).
+async function image(g) {
+  const img = $("image-evenement");
+  if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+  img.removeAttribute("src");
+  $("instantane").hidden = true;
+  $("sans-image").hidden = Boolean(g.snapshot);
+  if (!g.snapshot) return;
+  const r = await fetch(g.snapshot, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!r.ok) { $("sans-image").hidden = false; return; }
+  img.src = URL.createObjectURL(await r.blob());
+  $("instantane").hidden = false;
 }
 
 async function jeton(g) {
@@ -64,6 +89,7 @@ async function ouvrir(g) {
     clearInterval(state.refresh);  // tokens live 5 min at most: renew before
     state.refresh = setInterval(() => jeton(g).catch(() => clearInterval(state.refresh)), 120000);
     lire(t.playlist);
+    image(g).catch(() => { $("sans-image").hidden = false; });
     const w = await api(`/api/grants/${g.id}/window`);
     $("direct").hidden = !w.live;
     $("fin-direct").textContent = heure(g.live_until);
@@ -131,10 +157,75 @@ $("confirme").addEventListener("click", () =>
                     { outcome: "confirmed", service: $("service").value }),
          () => "Issue enregistrée : confirmée").then(chargerTaux));
 
+async function chargerRequisitions() {
+  const rows = (await api("/api/requisitions")).map((q) => {
+    const tr = document.createElement("tr");
+    tr.dataset.requisition = q.id;
+    for (const text of [q.camera, heure(q.start), heure(q.end), q.procedure, q.requested_by]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    const td = document.createElement("td");
+    const b = document.createElement("button");
+    b.textContent = "Approuver et exporter";
+    b.addEventListener("click", () =>
+      action(() => post(`/api/requisitions/${q.id}/approve`),
+             (r) => `Réquisition approuvée : export ${r.export}, ${r.files} segments, ` +
+                    `manifeste SHA-256 ${r.manifest_sha256}`).then(chargerRequisitions));
+    td.appendChild(b);
+    tr.appendChild(td);
+    return tr;
+  });
+  $("req-liste").replaceChildren(...rows);
+  $("a-approuver").hidden = !rows.length && !state.me.designee_of.length;
+}
+
+// What the page offers this person; the service and the policy decide each request.
+async function chargerRoles() {
+  state.me = await api("/api/me");
+  $("cameras").replaceChildren(...state.me.cameras.map((c) => {
+    const o = document.createElement("option");
+    o.value = c.camera;
+    o.textContent = c.site;
+    return o;
+  }));
+  $("bris-de-glace").hidden = !state.me.supervisor;
+  $("requisition").hidden = !state.me.judicial;
+  await chargerRequisitions();
+}
+
+$("form-bris").addEventListener("submit", (e) => {
+  e.preventDefault();
+  action(async () => {
+    const g = await post("/api/break-glass", { camera: $("bris-camera").value.trim(),
+                                              class: $("bris-classe").value,
+                                              reason: $("bris-motif").value.trim() });
+    await chargerEvenements();
+    ouvrir({ ...g, open: true });
+    return g;
+  }, (g) => `Bris de glace accordé jusqu'à ${heure(g.live_until)} : le délégué à la protection ` +
+            "des données est alerté, l'accès sera revu");
+});
+$("form-requisition").addEventListener("submit", (e) => {
+  e.preventDefault();
+  action(async () => {
+    const r = await post("/api/requisitions", {
+      camera: $("req-camera").value.trim(),
+      start: new Date($("req-debut").value).toISOString(),
+      end: new Date($("req-fin").value).toISOString(),
+      procedure: $("req-procedure").value.trim() });
+    await chargerEvenements();
+    return r;
+  }, (r) => `Réquisition ${r.requisition} enregistrée : en attente d'approbation par le ` +
+            "délégataire du titulaire de l'autorisation");
+});
+
 async function demarrer() {
   try {
     const grants = await chargerEvenements();
     await chargerTaux();
+    await chargerRoles();
     const wanted = location.hash.slice(1);
     const g = grants.find((x) => x.id === wanted) || grants.find((x) => x.open);
     if (g && g.open) ouvrir(g);

@@ -1,0 +1,53 @@
+"""The event's still image (snapshot), shown to the competent operator only.
+
+The detector writes a privacy-masked JPEG on its own host when it raises an event
+(vigie_detector.events.save_snapshot) and puts the file's name in the event
+(`"snapshot": "<site>_<camera>_<UTC stamp>_<class>-<kind>.jpg"`); the file is
+destroyed there after the camera's retention. The gateway never copies it: the
+page asks `/hls/<grant>/snapshots/<name>`, nginx asks the service
+(auth_request, like every segment: certificate, token bound to it, grant open,
+the policy's `view_clip` for this operator, the name is the event's own), the
+decision is journaled, and only then nginx fetches the file from the detector
+host's read-only snapshot server (`snapshot_url`, reachable from the gateway only).
+"""
+
+from __future__ import annotations
+
+import re
+
+from vigie.desired import DesiredState
+from vigie.model import Inventory
+from vigie.names import detector_host_name
+from vigie.netplan import plan_network
+
+# The detector's naming (vigie_detector.events.snapshot_name): nothing else is served.
+NAME_RE = re.compile(
+    r"^(?P<site>[a-z0-9-]{1,80})_(?P<camera>[a-z0-9-]{1,80})_\d{8}T\d{12}Z"
+    r"_(?:intrusion|tamper|fire)-[a-z_]{1,20}\.jpg$"
+)
+PREFIX = "snapshots/"
+
+
+def valid_name(name: object, site: str, camera: str) -> bool:
+    """A detector's snapshot name for this camera (no path, no escape)."""
+    if not isinstance(name, str):
+        return False
+    m = NAME_RE.match(name)
+    return bool(m) and m["site"] == site and m["camera"] == camera
+
+
+def detector_hosts(inv: Inventory) -> dict[tuple[str, str], tuple[str, str]]:
+    """(site, camera) -> (detector host name, its address on the recorders VLAN):
+    the fleet plan the detectors are deployed with (vigie.fleet)."""
+    fleet = DesiredState.build(inv).fleet
+    plan = plan_network(inv)
+    address = {}
+    for site in inv.sites.values():
+        for det in site.detector_hosts:
+            name = detector_host_name(site.id, det.id)
+            address[name] = plan.sites[site.id].detector_address(det.id)
+    out = {}
+    for host in fleet.hosts:
+        for cam in host.cameras:
+            out[(cam.site_id, cam.id)] = (host.host.name, address.get(host.host.name, ""))
+    return out
