@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 from vigie.access.settings import site_settings
-from vigie.access.tokens import MAX_LIFETIME_S, TokenAuthority
+from vigie.access.tokens import MAX_LIFETIME_S
 from vigie.central import alarm_feeds, camera_sources
 from vigie.model import Inventory
 from vigie_access.adapters import ModelPolicy
@@ -17,6 +17,7 @@ from vigie_access.metrics import Metrics
 from vigie_access.mqtt import Bus
 from vigie_access.snapshots import detector_hosts
 from vigie_access.store import Store, parse
+from vigie_access.tokencache import CachedTokens
 
 TOKEN_KEY = "token.key"
 
@@ -45,9 +46,7 @@ def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
         host, address = detectors[(site, camera)]
         return cfg.snapshot_urls.get(host) or cfg.snapshot_url.format(address=address)
 
-    tokens = TokenAuthority.from_key_file(
-        Path(cfg.keys) / TOKEN_KEY, lifetime_s=token_lifetime(inv)
-    )
+    tokens = CachedTokens.from_key_file(Path(cfg.keys) / TOKEN_KEY, lifetime_s=token_lifetime(inv))
     core_box: list[AccessCore] = []
 
     def on_event(doc: dict, origin: str, now: dt.datetime) -> None:
