@@ -95,6 +95,19 @@ class Mirror:
     routes: list[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class Central:
+    """A datacenter host of the central services (CA, broker, access gateway), at the
+    model's address on the administration network; it answers each site through
+    that site's gateway uplink."""
+
+    name: str
+    container: str
+    segment: str
+    address: str
+    routes: list[tuple[str, str]]
+
+
 @dataclass
 class Topology:
     segments: list[Segment]
@@ -107,6 +120,7 @@ class Topology:
     broker_routes: list[tuple[str, str]] = field(default_factory=list)
     admin_probe: AdminProbe | None = None
     mirror: Mirror | None = None
+    central: list[Central] = field(default_factory=list)
 
     def segment(self, name: str) -> Segment:
         return next(s for s in self.segments if s.name == name)
@@ -251,12 +265,14 @@ def build(inventory: dict) -> Topology:
     """Lay out the lab from `ansible-inventory --list` output."""
     inventory = _plain(inventory)
     hostvars = inventory.get("_meta", {}).get("hostvars", {})
-    camera_hosts = set(inventory.get("cameras", {}).get("hosts", []))
     managed = sorted(h for h in hostvars if _host_kind(h, inventory))
     if not managed:
         raise TopologyError("the inventory has no recorder, detector host or gateway")
     segments = _collect_segments(hostvars, managed)
     used = {s.controller_address for s in segments.values()}
+    central_names = sorted(inventory.get("central", {}).get("hosts", []))
+    for name in central_names:
+        used.add(hostvars[name]["ansible_host"])
 
     hosts: list[LabHost] = []
     cameras: dict[str, LabCamera] = {}
@@ -292,8 +308,9 @@ def build(inventory: dict) -> Topology:
         for cam in hv.get("vigie_cameras", []):
             seg = _segment_of(cam["address"], segments, f"{name}: camera {cam['id']}")
             used.add(cam["address"])
-            # Camera host names are `<site>-<camera>`; ids may already carry the site.
-            host = cam["id"] if cam["id"] in camera_hosts else f"{site}-{cam['id']}"
+            # Camera ids are already the host names `<site>-<camera>` (the model's);
+            # an older plugin gave the bare camera id.
+            host = cam["id"] if cam["id"].startswith(f"{site}-") else f"{site}-{cam['id']}"
             cameras.setdefault(
                 host,
                 LabCamera(
@@ -386,6 +403,17 @@ def build(inventory: dict) -> Topology:
             _free_address(admin[0], used),
             broker_routes,
         )
+    central = [
+        Central(
+            name,
+            # vigie-central1 -> vigie-lab-central1 (not vigie-lab-vigie-central1)
+            PREFIX + name.removeprefix("vigie-"),
+            _segment_of(hostvars[name]["ansible_host"], segments, name).name,
+            hostvars[name]["ansible_host"],
+            broker_routes,
+        )
+        for name in central_names
+    ]
     return Topology(
         sorted(segments.values(), key=lambda s: s.name),
         hosts,
@@ -396,4 +424,5 @@ def build(inventory: dict) -> Topology:
         broker_routes,
         admin_probe,
         mirror,
+        central,
     )

@@ -9,10 +9,12 @@ lab: setup ## bring the lab up, converge twice (changed=0), print what runs
 	bash scripts/system-deps.sh
 	$(BIN)/vigie validate inventories/pilot
 	$(BIN)/vigie summary inventories/pilot
+	$(BIN)/python -m pip wheel --quiet --find-links .cache/wheels --wheel-dir .cache/wheels ".[gateway]"
 	$(BIN)/python -m lab.up
 	$(BIN)/python -m lab.converge
 	$(BIN)/python -m lab.report
 	@if $(MAKE) -n lab-detectors >/dev/null 2>&1; then $(MAKE) lab-detectors; fi
+	$(BIN)/python -m lab.levee
 
 lab-up: setup ## only bring the lab's containers up (no converge)
 	$(BIN)/python -m lab.up

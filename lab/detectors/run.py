@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pulumi"))
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT
 
+from lab.central import fetch_ca
+
 STATE_DIR = REPO_ROOT / ".pulumi-state"
 LAB_STATE = REPO_ROOT / ".lab" / "state.json"
 STACK_FILE = STATE_DIR / "Pulumi.lab.yaml"
@@ -93,12 +95,14 @@ def write_stack_file(state: dict) -> str:
     }
     config["vigie:sshOpts"] = ssh_opts(state)
     mqtt = state["mqtt"]
+    # The central broker: its CA (copied from the CA host) goes to the detectors
+    # with their configuration; each host's own certificate is on the host.
     config["vigie:mqtt"] = {
         "host": mqtt["host"],
         "port": mqtt["port"],
         "username": mqtt["username"],
-        # A TLS broker: its CA goes to the detectors with their configuration.
-        **({"ca_file": mqtt["ca_file"]} if mqtt.get("tls") else {}),
+        "ca_file": str(fetch_ca(state)),
+        "client_tls_dir": mqtt["client_tls_dir"],
     }
     # Keep the salt across runs (if any), so secrets stay readable by the CLI.
     old = stackfile.load(STACK_FILE) if STACK_FILE.exists() else {}

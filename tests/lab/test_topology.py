@@ -156,3 +156,16 @@ def test_the_controller_address_cannot_be_planned_for_a_host(inventory):
     gw["vigie_vlans"][0]["address"] = "10.99.4.254"
     with pytest.raises(topology.TopologyError, match="lab controller"):
         topology.build(broken)
+
+
+def test_the_central_host_sits_at_the_models_address_routed_through_each_gateway(inventory):
+    given = copy.deepcopy(inventory)
+    given["central"] = {"hosts": ["vigie-central1"]}
+    given["_meta"]["hostvars"]["vigie-central1"] = {"ansible_host": "10.99.255.40"}
+    top = topology.build(given)
+    (c,) = top.central
+    assert (c.name, c.container) == ("vigie-central1", "vigie-lab-central1")
+    assert (c.segment, c.address) == ("vigie-lab-admin", "10.99.255.40")
+    assert c.routes == top.broker_routes  # each site through that site's gateway uplink
+    assert c.address not in {top.broker_address, top.admin_probe.address}
+    assert topology.build(inventory).central == []

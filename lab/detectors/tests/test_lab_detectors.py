@@ -8,13 +8,15 @@ Without them the test fails when the lab is required (VIGIE_LAB_REQUIRED=1, as
 
 import json
 import os
+import re
+import subprocess
 import time
 
 import docker
-import paho.mqtt.client as mqtt
 import pytest
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT, read_config
+from vigie_stack.host import HEALTHCHECK
 from vigie_stack.program import declare
 from vigie_stack.recorder import reveal, run_under_mocks
 
@@ -89,41 +91,36 @@ def wait_healthy(container) -> str:
         time.sleep(3)
 
 
-def test_every_detector_publishes_to_the_lab_broker_with_its_streams_up(lab, declared):
-    _, detectors, config = declared
-    settings = json.loads(config["vigie:mqtt"])
-    # The detector's client id (its health topic) is "<host>-<container>".
-    expected = set()
+def test_every_detector_connects_to_the_central_broker_with_its_hosts_certificate(lab, declared):
+    """Each container is connected to the central broker (TLS, its host's client
+    certificate: the broker's log names the certificate's CN as the user) and its
+    streams are up (the detector's own healthcheck)."""
+    providers, detectors, _config = declared
+    expected: dict[str, str] = {}  # client id -> detector host (the certificate's CN)
     for r in detectors:
         labels = {i["label"]: i["value"] for i in reveal(r.inputs["labels"])}
-        expected.add(f"{labels['vigie.host']}-{reveal(r.inputs)['name']}")
-    health: dict[str, dict] = {}
-    events: list[str] = []
-
-    def on_message(_client, _userdata, msg):
-        if msg.topic.endswith("/health"):
-            health[msg.topic.split("/")[-2]] = json.loads(msg.payload)
-        elif msg.topic.endswith("/events"):
-            events.append(msg.topic)
-
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    client.username_pw_set(settings["username"], config["vigie:mqttPassword"])
-    client.on_message = on_message
-    if settings.get("ca_file"):
-        client.tls_set(ca_certs=settings["ca_file"])
-    client.connect(settings["host"], settings["port"])
-    client.subscribe("vigie/#")
-    client.loop_start()
+        expected[f"{labels['vigie.host']}-{reveal(r.inputs)['name']}"] = labels["vigie.host"]
+    mqtt_state = lab["mqtt"]
     deadline = time.monotonic() + WAIT_S
-    try:
-        while time.monotonic() < deadline:
-            up = {k for k, v in health.items() if v.get("mqtt_connected") and v.get("cameras_up")}
-            if expected <= up:
-                break
-            time.sleep(2)
-    finally:
-        client.loop_stop()
-        client.disconnect()
-    missing = {k: health.get(k) for k in expected if not (health.get(k) or {}).get("cameras_up")}
-    assert not missing, f"no healthy publication with streams up from: {missing}"
-    print(f"{len(events)} event(s) received: {sorted(set(events))}")
+    while True:
+        log = subprocess.run(
+            ["docker", "exec", mqtt_state["container"], "cat", mqtt_state["log"]],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        missing = {
+            cid: host
+            for cid, host in expected.items()
+            if not re.search(rf"New client connected from \S+ as {re.escape(cid)} .*u'{host}'", log)
+        }
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(3)
+    assert not missing, f"not connected with their host's certificate: {missing}"
+    for prov, (url, opts) in providers.items():
+        with SshDockerSocket(url, opts) as base_url:
+            client = docker.DockerClient(base_url=base_url)
+            for res in (r for r in detectors if provider_name(r) == prov):
+                c = client.containers.get(reveal(res.inputs)["name"])
+                out = c.exec_run(HEALTHCHECK[1:]).output.decode()  # without "CMD"
+                m = re.search(r"healthy: (\d+)/(\d+)", out)
+                assert m and m[1] == m[2] and int(m[2]) > 0, f"{c.name}: {out}"
