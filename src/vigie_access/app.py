@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from importlib import resources
 
 import aiohttp
@@ -50,9 +51,10 @@ class Api:
 
     # nginx auth_request: 2xx allows, 401/403 refuse. Everything is journaled by core.
     async def auth(self, request: web.Request) -> web.Response:
+        t0 = time.perf_counter()
         uri = request.headers.get("X-Original-URI", "")
         d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
-        self.metrics.decision(d.allow)
+        self.metrics.decision(d.allow, time.perf_counter() - t0)
         headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
         return web.Response(status=d.status, headers=headers)
 
