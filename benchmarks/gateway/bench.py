@@ -147,6 +147,7 @@ def measure(gw: Gateway, run) -> dict:
         "p50_ms": 1000 * statistics.median(lat),
         "p99_ms": 1000 * quantile(lat, 0.99),
         "service_p99_ms": bucket_p99(buckets["start"], buckets["end"]),
+        "lag_p99_ms": 1000 * quantile(sorted(res.lags), 0.99) if res.lags else None,
     }
 
 
@@ -255,7 +256,12 @@ def table(title: str, rows: list[dict]) -> None:
               f"{r['p50_ms']:>7.2f} {r['p99_ms']:>8.2f}  {r['per_core_s'] / GOAL_PER_CORE:>14.2f}x "
               f"{GOAL_P99_MS / r['p99_ms']:>11.2f}x  {r['service_cpu']:>7.0%} "
               f"{r['nginx_cpu']:>5.0%} {r['loadgen_cpu']:>7.0%}  "
-              f"<= {r['service_p99_ms']:g} ms")  # fmt: skip
+              f"<= {r['service_p99_ms']:g} ms{late(r)}")  # fmt: skip
+
+
+def late(r: dict) -> str:
+    """Open loop: how late the generator itself sent (it waits on the same host)."""
+    return f"; generator late p99 {r['lag_p99_ms']:.1f} ms" if r["lag_p99_ms"] is not None else ""
 
 
 def load() -> str:

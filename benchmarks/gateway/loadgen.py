@@ -29,6 +29,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)  # seconds
     statuses: dict[int, int] = field(default_factory=dict)
     wall: float = 0.0
+    lags: list[float] = field(default_factory=list)  # open loop: sent late by the generator
 
 
 class Connection(asyncio.Protocol):
@@ -118,6 +119,7 @@ def open_loop(n, host, port, ctx, path, token, rate, duration, mark=_nothing, se
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            res.lags.append(time.perf_counter() - due)  # the host scheduler's share, or ours
             status = await c.ask(request)
             res.latencies.append(time.perf_counter() - due)
             res.statuses[status] = res.statuses.get(status, 0) + 1
