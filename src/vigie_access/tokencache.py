@@ -17,6 +17,8 @@ MAX_CACHED = 65536
 
 
 class CachedTokens(TokenAuthority):
+    # Uses TokenAuthority's clock and revocation list (`_clock`, `_revoked`) so that
+    # expiry and revocation mean exactly what they mean there (tests/gateway/test_units.py).
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._known: dict[str, Claims] = {}
