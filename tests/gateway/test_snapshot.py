@@ -67,3 +67,16 @@ def test_an_event_without_snapshot_offers_none(gateway):
     doc = gateway.publish_event(f"{SITE}-det1", SITE, CAMERA, "tamper", when, kind="covered")
     g = gateway.wait_grant(gateway.op("dipn78"), doc["time"])
     assert "snapshot" not in g
+
+
+def test_no_snapshot_once_the_grant_has_expired(gateway):
+    """The still image follows the grant's time box: an event older than its live
+    window offers none, even though the detector host still keeps the file."""
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
+    name = gateway.make_snapshot(SITE, CAMERA, when, "intrusion", "person")
+    doc = gateway.publish_event(f"{SITE}-det1", SITE, CAMERA, "intrusion", when, snapshot=name)
+    op = gateway.op("dipn78")
+    g = gateway.wait_grant(op, doc["time"])
+    assert "snapshot" not in g
+    r = gateway.operator(op).post(f"{gateway.url}/api/grants/{g['id']}/token")
+    assert r.status_code == 403 and r.json()["rule"] == "ACCESS-GRANT-EXPIRED"
