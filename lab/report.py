@@ -90,6 +90,22 @@ def main() -> int:
         counts = nft_rule_counts(host["container"]) if d.running(host["container"]) else "-"
         fw.add_row(name, host["kind"], counts)
     console.print(fw)
+    central = Table(title="central services (playbooks/central.yml)")
+    for col in ("host", "address", "mosquitto", "vigie-access", "nginx", "identities issued"):
+        central.add_column(col)
+    for c in state.get("central", []):
+        if not d.running(c["container"]):
+            central.add_row(c["name"], c["address"], "-", "-", "-", "-")
+            continue
+        units = d.docker(
+            "exec", c["container"], "systemctl", "is-active", "mosquitto", "vigie-access", "nginx",
+            check=False,
+        ).split()  # fmt: skip
+        issued = d.docker(
+            "exec", c["container"], "sh", "-c", "ls /etc/vigie-pki/issued | wc -l", check=False
+        ).strip()
+        central.add_row(c["name"], c["address"], *(units + ["?"] * 3)[:3], issued or "?")
+    console.print(central)
     timings = LAB / "timings.json"
     if timings.exists():
         t = json.loads(timings.read_text())
