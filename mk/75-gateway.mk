@@ -13,7 +13,7 @@ test-gateway: setup ## the levée de doute end to end on loopback, page in Chrom
 	bash scripts/vendor-hls.sh
 	$(BIN)/pytest -q -p no:cacheprovider tests/gateway
 
-bench-gateway: setup ## gateway decisions/s and p99 through nginx (about 3 min), event-to-grant latency
+bench-gateway: setup ## gateway decisions/s and p99 through nginx (about 1.5 min), event-to-grant latency
 	bash scripts/system-deps.sh
 	bash scripts/vendor-hls.sh
 	$(BIN)/python benchmarks/gateway/bench.py
