@@ -1,10 +1,11 @@
 """A lean HTTPS load generator for the gateway benchmark.
 
-No compiled tool in Debian presents a client certificate (wrk and ab have no
-option for it; h2load neither), and the gateway refuses any TLS handshake
-without one, so this is a small asyncio client: one keep-alive mutual-TLS
-connection per viewer, raw HTTP/1.1 `HEAD` requests, the status line and headers
-parsed by hand (no HTTP library on the hot path), uvloop when installed.
+The gateway refuses any TLS handshake without a client certificate; wrk and
+h2load cannot present one, and Apache's `ab` (which can, with -E) only runs a
+closed loop, so it is the benchmark's cross-check, not its generator. This is a
+small asyncio client: one keep-alive mutual-TLS connection per viewer, raw
+HTTP/1.1 `HEAD` requests, the status line and headers parsed by hand (no HTTP
+library on the hot path), uvloop when installed.
 
 Two modes:
 - `open_loop`: every viewer asks at its own Poisson-distributed times (`rate`
