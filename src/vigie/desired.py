@@ -55,6 +55,8 @@ RTSP_PORT = 554
 MQTT_TLS_PORT = 8883
 # Recorders serve their segments read-only on this port, to the access gateway only.
 SEGMENT_PORT = 8088
+# Detector hosts serve their events' still images read-only on this port, likewise.
+SNAPSHOT_PORT = 8089
 ANALYSIS_WIDTH = 640  # detector benchmark (detector_image/README.md)
 MANAGED_GROUPS = ("recorders", "detector_hosts", "gateways")
 
@@ -285,6 +287,21 @@ def gateway_policy(
                     "tcp",
                     SEGMENT_PORT,
                     "the access gateway alone reads recorded segments (granted, journaled)",
+                )
+            )
+    # The event's still image stays on the detector host that made it: the access
+    # gateway fetches it there, after its own check and journal entry (issue 10).
+    # Each detector host's address on the recorders VLAN only, not the whole VLAN.
+    for det in site.detector_hosts:
+        address = plan.sites[site.id].detector_address(det.id)
+        for reader in dict.fromkeys(h.address for h in dept.central):
+            flows.append(
+                _flow(
+                    f"{reader}/32",
+                    f"{address}/32",
+                    "tcp",
+                    SNAPSHOT_PORT,
+                    "the access gateway alone fetches an event's still image (granted, journaled)",
                 )
             )
     for direction, other, role in links:
@@ -574,6 +591,11 @@ class _Builder:
                 },
             )
         by_host = {h.host.name: h for h in state.fleet.hosts}
+        # The access gateway's hosts fetch the events' still images (issue 10). The
+        # replies must leave by the recorders VLAN, where the requests came in (strict
+        # rp_filter): the administration prefix's route does it, central hosts are on
+        # that prefix (NET-ADMIN-SERVICES).
+        readers = list(dict.fromkeys(h.address for h in self.inv.departement.central))
         for det in site.detector_hosts:
             name = detector_host_name(site.id, det.id)
             mgmt = sp.detector_address(det.id, "management")
@@ -591,6 +613,8 @@ class _Builder:
                     "network__vlans": vlans,
                     "network__routes": self._routes(sp, [*cam_prefixes, admin]),
                     "detector_host__camera_prefixes": cam_prefixes,
+                    "detector_host__snapshot_readers": readers,
+                    "detector_host__snapshot_port": SNAPSHOT_PORT,
                     "vigie_vlans": vlans,
                     "vigie_detectors": [
                         {

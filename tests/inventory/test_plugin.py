@@ -53,6 +53,8 @@ DETECTOR_HOST_VARS = {
     "detector_host__camera_prefixes",
     "detector_host__mqtt_prefixes",
     "detector_host__mqtt_port",
+    "detector_host__snapshot_readers",
+    "detector_host__snapshot_port",
 }
 GATEWAY_VARS = {"vigie_policy", "vigie_firewall_forward_rules"}
 
