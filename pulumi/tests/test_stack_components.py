@@ -7,6 +7,7 @@ from vigie_stack.host import DetectorHost
 from vigie_stack.recorder import is_secret, reveal, run_under_mocks
 
 import pulumi
+from vigie.desired import SNAPSHOTS_HOST_PATH
 from vigie.fleet import CameraRef, DetectorHostRef, plan_shards
 
 CONTAINER = "docker:index/container:Container"
@@ -53,8 +54,12 @@ def test_containers_are_limited_read_only_unprivileged_and_restarted(recorded):
         assert i["healthcheck"]["tests"][0] == "CMD"
         config_mount = [m for m in i["mounts"] if m["target"] == CONFIG_DIR]
         assert [m.get("readOnly") for m in config_mount] == [True]
-        # The only writable places: the snapshots volume and a small /tmp.
-        assert [m["target"] for m in i["mounts"] if not m.get("readOnly")] == [SNAPSHOTS_DIR]
+        # The only writable places: the container's snapshots folder on the host
+        # (the one roles/detector_host serves to the access gateway) and a small /tmp.
+        writable = [m for m in i["mounts"] if not m.get("readOnly")]
+        assert [m["target"] for m in writable] == [SNAPSHOTS_DIR]
+        assert writable[0]["type"] == "bind"
+        assert writable[0]["source"] == f"{SNAPSHOTS_HOST_PATH}/{i['name']}"
         assert set(i["tmpfs"]) == {"/tmp"}
 
 

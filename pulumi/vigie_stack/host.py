@@ -17,6 +17,7 @@ from vigie_stack.detector_config import (
 from vigie_stack.image import DetectorImage
 
 import pulumi
+from vigie.desired import SNAPSHOTS_HOST_PATH
 from vigie.fleet import HostPlan, Shard
 
 NETWORK_NAME = "vigie-detectors"
@@ -123,11 +124,10 @@ class DetectorHost(pulumi.ComponentResource):
             ],
             opts=on_host,
         )
-        snapshots = docker.Volume(
-            f"{shard.resource_name}-snapshots",
-            name=f"{shard.container_name}-snapshots",
-            opts=on_host,
-        )
+        # The container's own folder on the host (made by roles/detector_host,
+        # which serves it read-only to the access gateway): a named volume would
+        # hide the images under /var/lib/docker where nothing may serve them.
+        snapshots_dir = f"{SNAPSHOTS_HOST_PATH}/{shard.container_name}"
         digest = pulumi.Output.all(config_text, mqtt_password).apply(
             lambda parts: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
         )
@@ -151,9 +151,7 @@ class DetectorHost(pulumi.ComponentResource):
                 docker.ContainerMountArgs(
                     type="volume", source=volume.name, target=CONFIG_DIR, read_only=True
                 ),
-                docker.ContainerMountArgs(
-                    type="volume", source=snapshots.name, target=SNAPSHOTS_DIR
-                ),
+                docker.ContainerMountArgs(type="bind", source=snapshots_dir, target=SNAPSHOTS_DIR),
                 # The host's client certificate and key: read-only, never copied.
                 *(
                     [

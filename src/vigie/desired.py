@@ -57,6 +57,9 @@ MQTT_TLS_PORT = 8883
 SEGMENT_PORT = 8088
 # Detector hosts serve their events' still images read-only on this port, likewise.
 SNAPSHOT_PORT = 8089
+# Where a detector host keeps its containers' still images, one folder per
+# container (roles/detector_host serves them, the Pulumi stack bind-mounts them).
+SNAPSHOTS_HOST_PATH = "/var/lib/vigie-detector/snapshots"
 ANALYSIS_WIDTH = 640  # detector benchmark (detector_image/README.md)
 MANAGED_GROUPS = ("recorders", "detector_hosts", "gateways")
 
@@ -615,6 +618,7 @@ class _Builder:
                     "detector_host__camera_prefixes": cam_prefixes,
                     "detector_host__snapshot_readers": readers,
                     "detector_host__snapshot_port": SNAPSHOT_PORT,
+                    "detector_host__snapshot_path": SNAPSHOTS_HOST_PATH,
                     "vigie_vlans": vlans,
                     "vigie_detectors": [
                         {

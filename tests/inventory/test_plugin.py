@@ -55,6 +55,7 @@ DETECTOR_HOST_VARS = {
     "detector_host__mqtt_port",
     "detector_host__snapshot_readers",
     "detector_host__snapshot_port",
+    "detector_host__snapshot_path",
 }
 GATEWAY_VARS = {"vigie_policy", "vigie_firewall_forward_rules"}
 
