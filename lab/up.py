@@ -375,7 +375,8 @@ def main() -> int:
     wait_ssh(hosts, key, known_hosts)
     (LAB / "state.json").write_text(json.dumps(state(top, key, known_hosts), indent=2) + "\n")
     log(
-        f"{len(top.hosts)} hosts, {len(top.cameras)} cameras, {len(top.segments)} segments "
+        f"{len(hosts)} hosts ({len(top.central)} central), {len(top.cameras)} cameras, "
+        f"{len(top.segments)} segments "
         f"up in {time.monotonic() - started:.0f} s; state in .lab/state.json"
     )
     return 0
