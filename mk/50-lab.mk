@@ -32,7 +32,7 @@ test-lab-unit: setup ## the lab's layout and the playbooks' filters (no Docker)
 	$(BIN)/pytest -q tests/lab -m "not docker"
 
 # The lab is brought down at the end even when a test fails; its exit status is kept.
-test-lab: setup ## end to end on the lab (13 min on a quiet 2-core machine, 20+ under load)
+test-lab: setup ## end to end on the lab, central services and levée de doute included (22 min at load 13)
 	bash scripts/system-deps.sh
 	status=0; $(MAKE) lab && VIGIE_LAB_REQUIRED=1 $(BIN)/pytest -q -s tests/lab -m docker \
 	  && $(MAKE) test-pulumi-lab || status=$$?; \
