@@ -14,11 +14,17 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from vigie_detector.events import Event, save_snapshot
+
+# The nftables reading shared with the other read-only server's scenario.
+sys.path.insert(0, str(Path(__file__).resolve().parents[5] / "molecule" / "shared"))
+import nft_input
 
 testinfra_hosts = ["docker://vigie-mol-detector_host"]
 HOST = "vigie-mol-detector_host"
@@ -246,65 +252,10 @@ def test_no_server_version_is_given(host):
     assert out.stdout.strip() == "nginx"
 
 
-def input_rules(ruleset):
-    return [
-        item["rule"]
-        for item in ruleset["nftables"]
-        if "rule" in item and item["rule"]["table"] == "vigie" and item["rule"]["chain"] == "input"
-    ]
-
-
-def key(left):
-    return json.dumps(left, sort_keys=True)
-
-
-def matches(rule):
-    """{left side: right side} of the rule's `match` expressions, as nft -j prints them."""
-    return {key(e["match"]["left"]): e["match"]["right"] for e in rule["expr"] if "match" in e}
-
-
-def may_accept_the_snapshot_port(rule):
-    """An accept rule that a new TCP connection to the snapshot port could hit."""
-    if not any("accept" in e for e in rule["expr"]):
-        return False
-    for left, right in matches(rule).items():
-        if '"ct"' in left or '"iifname"' in left:
-            return False  # established/related, loopback
-        if (
-            '"dport"' in left
-            and right != PORT
-            and not (
-                isinstance(right, dict)
-                and "range" in right
-                and right["range"][0] <= PORT <= right["range"][1]
-            )
-        ):
-            return False
-        if '"l4proto"' in left and right != "tcp":
-            return False
-        if '"icmpv6"' in left:
-            return False
-    return True
-
-
-def saddr(rule):
-    for left, right in matches(rule).items():
-        if '"saddr"' in left:
-            if isinstance(right, dict) and "prefix" in right:
-                return f"{right['prefix']['addr']}/{right['prefix']['len']}"
-            return f"{right}/32"
-    return None
-
-
 def test_the_ruleset_accepts_the_snapshot_port_from_the_readers_only(host):
     ruleset = json.loads(host.check_output("nft -j list ruleset"))
-    chain = next(
-        i["chain"] for i in ruleset["nftables"]
-        if "chain" in i and i["chain"]["table"] == "vigie" and i["chain"]["name"] == "input"
-    )  # fmt: skip
-    assert chain["policy"] == "drop"
-    rules = [r for r in input_rules(ruleset) if may_accept_the_snapshot_port(r)]
+    assert nft_input.input_policy(ruleset) == "drop"
+    rules = nft_input.rules_accepting(ruleset, PORT)
     assert rules, "no rule accepts the snapshot port"
-    assert {saddr(r) for r in rules} == {f"{READER_ADDRESS}/32"}
-    dport = key({"payload": {"protocol": "tcp", "field": "dport"}})
-    assert all(matches(r).get(dport) == PORT for r in rules)
+    assert {nft_input.saddr(r) for r in rules} == {f"{READER_ADDRESS}/32"}
+    assert all(nft_input.matches(r).get(nft_input.DPORT) == PORT for r in rules)
