@@ -16,13 +16,22 @@ import json
 import shutil
 import ssl
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import cv2
 import pytest
-from lab_helpers import sh
+from levee_support import (
+    ADMIN,
+    JOURNAL,
+    JOURNAL_VKEY,
+    VIGIE,
+    any_segment,
+    client,
+    journal,
+    journaled,
+    operator,
+)
 
 from lab import levee
 from vigie.access.events import Event
@@ -33,10 +42,6 @@ pytestmark = pytest.mark.docker
 # Not the camera `make lab` shows (lab.levee.DEMO_CAMERA): the detector raises
 # one event per kind and camera per cool-down.
 CAMERA_HOST = "col-rameau-versailles-portail"
-JOURNAL = "/var/lib/vigie-access/journal"
-JOURNAL_VKEY = "/etc/vigie-access/keys/journal.vkey"
-VIGIE = str(Path(sys.executable).parent / "vigie")
-ADMIN = "vigie-ops/op-0001"  # inventories/lab: pki__extra_identities
 
 
 @pytest.fixture(scope="module")
@@ -64,28 +69,6 @@ def competent(inv, provoked) -> set[str]:
         f"{cam['site']}/{levee.camera_id(cam)}", Event("detector", "tamper")
     )
     return {agency for agency, _rule in pairs}
-
-
-def client(lab, workdir, name) -> levee.Client:
-    return levee.Client(lab, name, workdir)
-
-
-def operator(inv, agency: str) -> str:
-    return inv.agencies[agency].operators[0]
-
-
-def journal(lab) -> list[dict]:
-    time.sleep(1.5)  # the service's journal writer flushes every second
-    text = sh(lab["central"][0]["container"], f"cat {JOURNAL}/entries.jsonl")
-    return [json.loads(line) for line in text.splitlines() if line]
-
-
-def journaled(lab, rule: str, who: str, since: int) -> dict:
-    for e in journal(lab)[since:]:
-        actor = e.get("actor", {}).get("operator")
-        if e.get("rule") == rule and e.get("decision") == "deny" and actor == who:
-            return e
-    raise AssertionError(f"no journal entry refused by {rule} for {who}")
 
 
 def test_the_detectors_event_is_real_and_from_the_paused_camera(provoked):
@@ -185,15 +168,6 @@ def test_others_are_refused_and_journaled(lab, workdir, inv, viewing, competent,
         timeout=10,
     )
     assert seg.status_code == 403
-
-
-def any_segment(viewing) -> str:
-    """A segment of the window (or its name, if the recorder listed none)."""
-    if viewing["segments"]:
-        return viewing["segments"][-1]
-    cam = viewing["grant"]["camera"]
-    day = viewing["grant"]["event_time"][:10]
-    return f"{viewing['grant']['site']}-{cam}/{day}/{viewing['grant']['site']}-{cam}_000000.ts"
 
 
 def test_a_forged_token_is_refused_and_journaled(lab, viewing):
