@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-# The nftables reading shared with the other read-only server's scenario.
+# The HTTP probe and nftables reading shared with the other read-only server's scenario.
 sys.path.insert(0, str(Path(__file__).resolve().parents[5] / "molecule" / "shared"))
+import http_probe
 import nft_input
 
 testinfra_hosts = ["docker://vigie-mol-recorder"]
@@ -33,38 +34,10 @@ PORT = 8088
 STORAGE = "/srv/vigie/recordings"
 SEGMENT = re.compile(r"^(?P<camera>[a-z0-9-]+)_\d{8}T\d{6}Z\.ts$")
 
-# Runs in a client container: one raw HTTP request (the path is sent as is, `..`
-# included); prints "status content-type length" on stderr, the body on stdout.
-# "timeout" / "refused" when no HTTP answer comes back.
-REQUEST = r"""
-import http.client, socket, sys
-host, port, method, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-try:
-    conn = http.client.HTTPConnection(host, port, timeout=3)
-    conn.request(method, path, body=b"x" if method in ("PUT", "POST") else None)
-    resp = conn.getresponse()
-    body = resp.read()
-except ConnectionRefusedError:
-    print("refused", file=sys.stderr); sys.exit(0)
-except (TimeoutError, socket.timeout):
-    print("timeout", file=sys.stderr); sys.exit(0)
-print(resp.status, resp.getheader("Content-Type"), len(body), file=sys.stderr)
-sys.stdout.buffer.write(body)
-"""
-
 
 def request(client, method, path, address=ADDRESS):
     """(status or "timeout"/"refused", content type, body) of one request from `client`."""
-    out = subprocess.run(
-        ["docker", "exec", client, "python3", "-c", REQUEST, address, str(PORT), method, path],
-        capture_output=True,
-        timeout=30,
-        check=True,
-    )
-    fields = out.stderr.decode().split()
-    if fields[0] in ("timeout", "refused"):
-        return fields[0], None, b""
-    return int(fields[0]), fields[1], out.stdout
+    return http_probe.request(client, method, path, address, PORT)
 
 
 def today():
