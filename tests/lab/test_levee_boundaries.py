@@ -11,49 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from lab_helpers import sh, tcp_connect, wait_for
+from levee_support import publish_as_detector
 
 from lab import levee
 from vigie import central
 
 pytestmark = pytest.mark.docker
-
-# Run inside a detector container with its host's certificate (the files the
-# detector itself uses): one message to `argv[1]`, QoS 1, MQTT 5 so that the
-# broker's answer (reason code) is seen.
-PUBLISH_PY = r"""
-import json, sys, threading, paho.mqtt.client as mqtt
-from paho.mqtt.properties import Properties
-done = threading.Event(); out = {}
-def on_publish(c, u, mid, rc, props):
-    out["reason"] = int(rc.value) if hasattr(rc, "value") else int(rc); done.set()
-c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=sys.argv[2], protocol=mqtt.MQTTv5)
-c.tls_set(ca_certs="/etc/vigie-detector/mqtt-ca.crt",
-          certfile="/run/vigie-detector/tls/cert.pem", keyfile="/run/vigie-detector/tls/key.pem")
-c.on_publish = on_publish
-c.connect(sys.argv[3], int(sys.argv[4])); c.loop_start()
-c.publish(sys.argv[1], sys.argv[5], qos=1)
-done.wait(10); c.disconnect(); c.loop_stop()
-print(json.dumps(out))
-"""
-
-
-def detector_container(lab, host: str) -> tuple[str, str]:
-    """(lab container of the detector host, name of one detector container on it)."""
-    outer = lab["hosts"][host]["container"]
-    names = sh(outer, "docker ps --filter label=vigie.shard --format '{{.Names}}'").split()
-    assert names, f"{host}: no detector container (make lab-detectors)"
-    return outer, names[0]
-
-
-def publish_as_detector(lab, host: str, topic: str, client_id: str, payload: str) -> dict:
-    outer, inner = detector_container(lab, host)
-    m = lab["mqtt"]
-    out = sh(
-        outer,
-        f"docker exec {inner} python3 -c '{PUBLISH_PY}' {topic} {client_id} "
-        f"{m['host']} {m['port']} '{payload}'",
-    )
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def broker_log(lab) -> str:
