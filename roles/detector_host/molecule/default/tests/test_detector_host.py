@@ -1,28 +1,16 @@
 """The detector_host role: a working engine with the daemon settings applied."""
 
 import json
-import subprocess
 
 import pytest
+from nested_engine import load_image
 
 testinfra_hosts = ["docker://vigie-mol-detector_host"]
-HOST = "vigie-mol-detector_host"
-IMAGE = "vigie/debian-slim:bookworm"
 
 
 @pytest.fixture(scope="module")
 def image(host):
-    """Pass a locally built image into the nested engine (no registry here)."""
-    if host.run(f"docker image inspect {IMAGE}").rc != 0:
-        save = subprocess.Popen(["docker", "save", IMAGE], stdout=subprocess.PIPE)
-        subprocess.run(
-            ["docker", "exec", "-i", HOST, "docker", "load"],
-            stdin=save.stdout,
-            check=True,
-            capture_output=True,
-        )
-        save.wait()
-    return IMAGE
+    return load_image(host)
 
 
 def info(host):

@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from nested_engine import HOST, IMAGE, load_image
 from vigie_detector.events import Event, save_snapshot
 
 # The HTTP probe and nftables reading shared with the other read-only server's scenario.
@@ -28,33 +29,18 @@ import http_probe
 import nft_input
 
 testinfra_hosts = ["docker://vigie-mol-detector_host"]
-HOST = "vigie-mol-detector_host"
 READER = "vigie-mol-detector_host-gateway"
 OTHER = "vigie-mol-detector_host-other"
 ADDRESS = "10.231.140.10"
 READER_ADDRESS = "10.231.140.40"
 PORT = 8089
 ROOT = "/var/lib/vigie-detector/snapshots"
-IMAGE = "vigie/debian-slim:bookworm"
 UID = 10001
 
 
 def request(client, method, path, address=ADDRESS):
     """(status or "timeout"/"refused", content type, body) of one request from `client`."""
     return http_probe.request(client, method, path, address, PORT)
-
-
-def load_image(host):
-    """Pass a locally built image into the nested engine (no registry here)."""
-    if host.run(f"docker image inspect {IMAGE}").rc != 0:
-        save = subprocess.Popen(["docker", "save", IMAGE], stdout=subprocess.PIPE)
-        subprocess.run(
-            ["docker", "exec", "-i", HOST, "docker", "load"],
-            stdin=save.stdout,
-            check=True,
-            capture_output=True,
-        )
-        save.wait()
 
 
 def write_as_detector(host, container, name, data):
