@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# Helpers shared with the lab's page test (tests/shared/operator_workstation.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
+
 from gw_support import Gateway, need
 
 

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-import pytest
 import requests
 from gw_footage import encode_segments, file_segments, footage_dir
 from gw_pki import TestPKI
 from gw_procs import ROOT, Proc, free_port, port_open, render, service_proc
+from operator_workstation import need
 from ruamel.yaml import YAML
 
 from vigie import central
@@ -46,15 +46,6 @@ OPERATORS = {
     "pm-sartrouville": ["pm-sartrouville/op-0001"],
     "sdis78": ["sdis78/op-0001"],
 }
-
-
-def need(binary: str) -> str:
-    path = shutil.which(binary) or (
-        f"/usr/sbin/{binary}" if os.path.exists(f"/usr/sbin/{binary}") else None
-    )
-    if path is None:
-        pytest.fail(f"{binary} is required (scripts/apt-packages.txt; make setup installs it)")
-    return path
 
 
 def test_inventory(dst: Path) -> Path:

@@ -4,93 +4,54 @@ auth_request (hls.js), records the outcome; a supervisor opens a camera by
 break-glass; an officer records a judicial requisition and the designee approves
 it from the page. Screenshots are saved as test artefacts.
 
-Headless Chromium cannot choose a client certificate without a system-wide
-policy, so the operator's certificate is presented by a local TLS client (an
-nginx on 127.0.0.1, as smart-card middleware would): the gateway still
-authenticates the operator by mutual TLS and binds the token to that certificate.
+The operator's certificate is presented by a local TLS client
+(tests/shared/operator_workstation.py): headless Chromium cannot choose one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from pathlib import Path
 
+import operator_workstation as ws
 import pytest
 from gw_footage import file_segments
-from gw_procs import ROOT, free_port
-from gw_support import SEGMENT_S, SITE, need, nginx_proc
+from gw_procs import ROOT
+from gw_support import SEGMENT_S, SITE
 
 ARTEFACTS = Path(os.environ.get("VIGIE_ARTEFACTS", ROOT / ".cache/artefacts/gateway"))
+wait = ws.wait
 
 
 @pytest.fixture(scope="module")
 def workstation(gateway):
     """workstation(CN) -> http://127.0.0.1:PORT, the gateway seen with CN's certificate."""
-    started: dict[str, tuple] = {}
+    started: dict[str, ws.CertificateProxy] = {}
 
     def open_as(cn: str) -> str:
         if cn not in started:
-            port = free_port()
             cert, key = gateway.pki.certs[cn]
-            d = gateway.root / f"workstation-{cn.replace('/', '-')}"
-            d.mkdir(exist_ok=True)
-            proc = nginx_proc(
-                d,
-                f"""server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass https://127.0.0.1:{gateway.https_port};
-      proxy_ssl_certificate {cert};
-      proxy_ssl_certificate_key {key};
-      proxy_ssl_trusted_certificate {gateway.pki.ca};
-      proxy_ssl_verify on;
-      proxy_ssl_name localhost;
-      proxy_ssl_session_reuse on;
-    }}
-  }}""",
-                port,
-            )
-            started[cn] = (f"http://127.0.0.1:{port}", proc)
-        return started[cn][0]
+            started[cn] = ws.CertificateProxy(
+                gateway.root / f"workstation-{cn.replace('/', '-')}",
+                f"127.0.0.1:{gateway.https_port}", cert, key, gateway.pki.ca, "localhost",
+            )  # fmt: skip
+        return started[cn].url
 
     yield open_as
-    for _url, proc in started.values():
-        proc.stop()
+    for proxy in started.values():
+        proxy.stop()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = need("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                "--autoplay-policy=no-user-gesture-required", "--window-size=1280,1000",
-                "--lang=fr-FR"):  # fmt: skip
-        opts.add_argument(arg)
-    drv = webdriver.Chrome(options=opts, service=Service(need("chromedriver")))
+    drv = ws.chromium()
     yield drv
     drv.quit()
 
 
-def wait(fn, timeout=30, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"{what} not met within {timeout} s")
-
-
 def shot(browser, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTEFACTS / name
-    browser.save_screenshot(str(path))
-    assert path.stat().st_size > 10_000
+    ws.shot(browser, ARTEFACTS, name)
 
 
 def supervisor(gateway, agency: str) -> str:

@@ -17,6 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# The operator's workstation (Chromium + certificate proxy), shared with tests/gateway.
+sys.path.insert(0, str(ROOT / "tests" / "shared"))
 
 from lab_helpers import lab_required, read_state  # noqa: E402
 

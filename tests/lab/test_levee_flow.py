@@ -6,7 +6,9 @@ event on the central broker; the central access service grants the competent
 agencies and notifies each on its own topic. Every agency listens with its own
 identity (certificates of the platform's CA, from the central host). The
 competent operator then plays the window through the central nginx with its
-client certificate; everyone else is refused (403) and journaled.
+client certificate; everyone else is refused (403) and journaled. Last, the
+central host's operator page, in headless Chromium, plays the clip and records
+the outcome (screenshot in .cache/artefacts/lab/).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 import cv2
+import operator_workstation as ws
 import pytest
 from levee_support import (
     ADMIN,
@@ -42,6 +45,7 @@ pytestmark = pytest.mark.docker
 # Not the camera `make lab` shows (lab.levee.DEMO_CAMERA): the detector raises
 # one event per kind and camera per cool-down.
 CAMERA_HOST = "col-rameau-versailles-portail"
+ARTEFACTS = Path(__file__).resolve().parents[2] / ".cache/artefacts/lab"
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +225,74 @@ def test_the_lab_journal_verifies_and_an_edit_is_caught(lab, viewing, tmp_path):
                          capture_output=True)  # fmt: skip
     assert bad.returncode != 0, bad.stdout
     print(f"vigie audit verify: {ok.stdout.strip()} / edited: {bad.stdout.strip()}")
+
+
+def test_the_operators_page_shows_the_event_and_plays_the_clip(lab, workdir, viewing, provoked):
+    """The central host's page in headless Chromium, with the competent operator's
+    certificate: the event listed, its clip decoded by the browser at the camera's
+    own size, every segment through auth_request and journaled; then the outcome."""
+    from selenium.webdriver.common.by import By
+
+    op, g = viewing["op"], viewing["grant"]
+    width = segment_width(op, g, viewing)
+    central = lab["central"][0]
+    proxy = ws.CertificateProxy(
+        workdir / "workstation", f"{central['address']}:443", op.cert, op.key, op.ca,
+        central["name"],
+    )  # fmt: skip
+    browser = ws.chromium()
+    try:
+        n = len(journal(lab))
+        browser.get(f"{proxy.url}/operateur/#{g['id']}")
+        assert "Levée de doute" in browser.find_element(By.TAG_NAME, "h1").text
+        ws.wait(lambda: g["id"] in browser.page_source, what="the event listed")
+        row = browser.find_element(By.CSS_SELECTOR, f'tr[data-grant="{g["id"]}"]')
+        assert "Sabotage caméra" in row.text and g["camera"] in row.text, row.text
+        ws.wait(
+            lambda: browser.execute_script(
+                "const v = document.getElementById('video');"
+                "return v.readyState >= 2 && v.videoWidth === arguments[0] && v.currentTime > 1;",
+                width,
+            ),
+            timeout=60,
+            what=f"the clip playing at {width} px",
+        )
+        ws.shot(browser, ARTEFACTS, "operateur-lab.png")
+        served = [
+            e for e in journal(lab)[n:]
+            if e["action"] == "segment_served" and e.get("event") == g["event_id"]
+            and e.get("actor", {}).get("operator") == op.identity
+        ]  # fmt: skip
+        assert served, "the page played no segment through auth_request"
+        # The camera was paused by the test: the operator records a false alarm.
+        browser.find_element(By.ID, "fausse-alerte").click()
+        ws.wait(lambda: "fausse alerte" in browser.find_element(By.ID, "message").text.lower())
+        ws.wait(
+            lambda: provoked.camera["site"] in browser.find_element(By.ID, "taux-liste").text,
+            what="the false-alarm table",
+        )
+        assert any(
+            e["action"] == "outcome"
+            and e["decision"] == "false_alarm"
+            and e.get("event") == g["event_id"]
+            for e in journal(lab)[n:]
+        )
+    finally:
+        browser.quit()
+        proxy.stop()
+
+
+def segment_width(op, g, viewing) -> int:
+    """The width of the camera's own footage, read by ffprobe from one segment."""
+    r = op.session().get(
+        f"{op.url}/hls/{g['id']}/{viewing['segments'][-1]}",
+        headers={"Authorization": f"Bearer {viewing['token']}"},
+        timeout=30,
+    )
+    assert r.status_code == 200
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width",
+         "-of", "csv=p=0", "-i", "pipe:0"],
+        input=r.content, check=True, capture_output=True,
+    )  # fmt: skip
+    return int(probe.stdout.decode().split()[0])

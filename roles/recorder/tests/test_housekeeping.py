@@ -5,6 +5,7 @@ import importlib.machinery
 import importlib.util
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,33 @@ def test_manifest_is_sha256sum_compatible_and_incremental(tmp_path, config):
     os.utime(active, (NOW - 60, NOW - 60))
     assert hk.manifest(config, NOW) == [active]
     assert len(sums.read_text().splitlines()) == 2
+
+
+def test_a_folder_whose_manifest_cannot_be_written_does_not_stop_the_others(tmp_path, config):
+    import json
+
+    # cam1's manifest cannot be opened for appending (a folder in its place: a
+    # permission error is not reproducible as root); cam2's day comes after it.
+    stuck = make(tmp_path, "cam1", "2027-01-15", "cam1_0.ts", 60, 1000)
+    (stuck.parent / "SHA256SUMS").mkdir()
+    done = make(tmp_path, "cam2", "2027-01-15", "cam2_0.ts", 60, 1000)
+    with pytest.raises(hk.ManifestErrors) as caught:
+        hk.manifest(config, NOW)
+    added, failed = caught.value.args
+    assert added == [done] and list(failed) == [stuck.parent]
+    assert (done.parent / "SHA256SUMS").read_text().endswith("  cam2_0.ts\n")
+    # The job fails (systemctl --failed shows it) and names the folder.
+    cfg = tmp_path.parent / f"{tmp_path.name}-cameras.json"
+    cfg.write_text(json.dumps(config))
+    (done.parent / "SHA256SUMS").unlink()
+    for path in (stuck, done):  # the command line hashes by the real clock
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    result = subprocess.run(
+        ["python3", str(SCRIPT), "manifest", "--config", str(cfg)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert f"MANIFEST-UNWRITABLE {stuck.parent}/SHA256SUMS" in result.stderr
+    assert f"manifest: {done}" in result.stdout
 
 
 def test_cli_runs_a_job(tmp_path, config):

@@ -104,6 +104,19 @@ def test_footage_filed_before_the_server_existed_is_served_too(host):
     assert len(names) == 1
     status, _ctype, body = request(READER, "GET", f"/gone/{today()}/{names[0]}")
     assert (status, body) == (200, b"earlier footage")
+    # Its folders (made by hand, root's) now belong to the recorder: the manifest
+    # job can write its SHA256SUMS there (it failed on them before).
+    for folder in (f"{STORAGE}/gone", f"{STORAGE}/gone/{today()}"):
+        assert host.file(folder).user == "vigie-recorder", folder
+    assert wait_for_manifest(host, "gone")
+
+
+def test_the_manifest_job_succeeds(host):
+    """Once it has filed the earlier footage, its last run succeeded."""
+    assert wait_for_manifest(host, "gone")
+    unit = "vigie-recorder-housekeeping@manifest"
+    result = host.check_output(f"systemctl show -p Result --value {unit}")
+    assert result == "success", host.check_output(f"journalctl -u {unit} -n 20 --no-pager")
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "POST", "OPTIONS", "PROPFIND"])
@@ -141,10 +154,10 @@ def test_no_other_file_and_no_way_out_of_the_recordings(host, finished):
         assert b"root:" not in body and b"  cam1_" not in body, path
 
 
-def wait_for_manifest(host):
+def wait_for_manifest(host, camera="cam1"):
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if host.file(f"{STORAGE}/cam1/{today()}/SHA256SUMS").exists:
+        if host.file(f"{STORAGE}/{camera}/{today()}/SHA256SUMS").exists:
             return True
         time.sleep(2)
     return False
