@@ -1,8 +1,9 @@
 """The lab's secrets, generated once at lab time under `.lab/` (git-ignored).
 
-No default password anywhere: the SSH key, the vault password, every camera
-credential and the MQTT password are random. Camera credentials and the MQTT
-password are stored ansible-vault encrypted, as production secrets are.
+No default password anywhere: the SSH key, the vault password and every camera
+credential are random. Camera credentials are stored ansible-vault encrypted,
+as production secrets are. There is no MQTT password: the broker knows clients
+by their certificate only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from pathlib import Path
 
 import yaml
 
+# Only fills the Pulumi stack's `mqtt.username` (the broker ignores it).
 MQTT_USER = "vigie-lab"
+# What the vault holds; a vault holding anything else (e.g. the retired MQTT
+# password of older labs) is rewritten without it.
+VAULT_KEYS = {"vigie_camera_credentials"}
 CAMERA_USER = "vigie-rec"
 
 
@@ -37,27 +42,21 @@ def ensure_ssh_key(lab: Path) -> Path:
 
 
 def ensure_secrets(lab: Path, credentials: list[str], bin_dir: Path) -> dict:
-    """Vault password, camera credentials, MQTT password; returns the clear values."""
+    """Vault password, camera credentials; returns the clear values."""
     vault_pass = lab / "vault-password"
     if not vault_pass.exists():
         _write_private(vault_pass, secrets.token_urlsafe(32) + "\n")
-    mqtt_pass = lab / "mqtt" / "password"
-    if not mqtt_pass.exists():
-        _write_private(mqtt_pass, secrets.token_urlsafe(24) + "\n")
+    (lab / "mqtt" / "password").unlink(missing_ok=True)  # retired: nothing reads it
     clear = lab / "secrets.clear.yml"  # only while encrypting; removed below
     vault_file = lab / "secrets.yml"
     values = load_secrets(lab, bin_dir) if vault_file.exists() else {}
     creds = values.get("vigie_camera_credentials", {})
     missing = [c for c in credentials if c not in creds]
-    if vault_file.exists() and not missing:
+    if vault_file.exists() and not missing and set(values) == VAULT_KEYS:
         return values
     for name in missing:
         creds[name] = {"username": CAMERA_USER, "password": secrets.token_urlsafe(18)}
-    values = {
-        "vigie_camera_credentials": creds,
-        "vigie_mqtt_username": MQTT_USER,
-        "vigie_mqtt_password": mqtt_pass.read_text().strip(),
-    }
+    values = {"vigie_camera_credentials": creds}
     _write_private(clear, yaml.safe_dump(values, sort_keys=True))
     try:
         subprocess.run(

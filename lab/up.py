@@ -311,8 +311,8 @@ def state(top: topology.Topology, key: Path, known_hosts: Path) -> dict:
                 "ca_source": CENTRAL_CA,
                 "client_tls_dir": DETECTOR_TLS_DIR,
                 "log": BROKER_LOG,
+                # Ignored by the broker (use_identity_as_username); the stack asks for one.
                 "username": secrets.MQTT_USER,
-                "password_file": str(LAB / "mqtt" / "password"),
             }
             if top.central
             else None

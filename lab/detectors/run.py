@@ -2,8 +2,9 @@
 
 1. Writes the lab stack file ``.pulumi-state/Pulumi.lab.yaml`` (git-ignored):
    the committed ``Pulumi.lab.yaml`` plus the lab's addresses, SSH options and
-   broker, with the MQTT password and camera credentials encrypted under a
-   passphrase generated in ``.pulumi-state/`` (Pulumi's passphrase format).
+   broker, with the camera credentials encrypted under a passphrase generated
+   in ``.pulumi-state/`` (Pulumi's passphrase format). No MQTT password: the
+   detectors authenticate with their host's client certificate.
 2. With the ``pulumi`` CLI: ``pulumi up --stack lab`` on the local file backend
    ``.pulumi-state/``. Without it: the same program runs under Pulumi's mocks,
    and what it declared is created with the docker SDK over SSH
@@ -109,8 +110,6 @@ def write_stack_file(state: dict) -> str:
     if "encryptionsalt" in old:
         data.insert(0, "encryptionsalt", old["encryptionsalt"])
     stackfile.dump(STACK_FILE, data)
-    password = Path(mqtt["password_file"]).read_text().strip()
-    stackfile.set_secret(STACK_FILE, "vigie:mqttPassword", password, phrase)
     creds = json.dumps(camera_credentials(state))
     stackfile.set_secret(STACK_FILE, "vigie:cameraCredentials", creds, phrase)
     return phrase

@@ -10,9 +10,8 @@ from vigie_stack.config import REPO_ROOT, read_config
 from vigie_stack.program import declare
 from vigie_stack.recorder import RecordingMocks, run_under_mocks
 
-# The tests' own secret values (never the stacks' real ones, which need the
-# stack passphrase): they must never show up outside a secret.
-TEST_MQTT_PASSWORD = "mqtt-password-for-tests-only"
+# The tests' own secret value (never the stacks' real ones, which need the
+# stack passphrase): it must never show up outside a secret.
 TEST_CAMERA_PASSWORD = "camera-password-for-tests-only"
 
 
@@ -32,9 +31,8 @@ def stack_config(stack: str, **overrides: Any) -> dict[str, str]:
 
 def run_stack(stack: str, credentials: dict[str, Any], **overrides: Any) -> RecordingMocks:
     config = stack_config(stack, **overrides)
-    config["vigie:mqttPassword"] = TEST_MQTT_PASSWORD
     config["vigie:cameraCredentials"] = json.dumps(credentials)
-    secret_keys = ["vigie:mqttPassword", "vigie:cameraCredentials"]
+    secret_keys = ["vigie:cameraCredentials"]
     return run_under_mocks(config, secret_keys, stack, lambda: declare(read_config()))
 
 

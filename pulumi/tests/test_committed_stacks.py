@@ -9,7 +9,13 @@ import pytest
 import yaml
 from pulumi_stack_harness import run_stack
 from vigie_stack.config import REPO_ROOT
-from vigie_stack.detector_config import CA_FILE, CONFIG_FILE, credential_name
+from vigie_stack.detector_config import (
+    CA_FILE,
+    CERT_FILE,
+    CONFIG_FILE,
+    KEY_FILE,
+    credential_name,
+)
 from vigie_stack.recorder import reveal
 
 from vigie.desired import MQTT_TLS_PORT
@@ -43,6 +49,24 @@ def test_every_detector_talks_tls_mqtt_with_the_stack_ca(stack):
         assert config["mqtt"]["port"] == MQTT_TLS_PORT, writer.name
         assert config["mqtt"]["ca_file"] == CA_FILE, writer.name
         assert files[CA_FILE] == ca and "BEGIN CERTIFICATE" in ca, writer.name
+
+
+def test_no_detector_carries_an_mqtt_password(stack):
+    """Client certificate only (the broker's use_identity_as_username): each container
+    gets its configuration and the broker's CA, no password file; the configuration
+    names the certificate and its key, and no password."""
+    _name, recorded = stack
+    found = list(uploads(recorded))
+    assert found, "the stack declares detectors"
+    for writer, files in found:
+        assert set(files) == {CONFIG_FILE, CA_FILE}, writer.name
+        mqtt = yaml.safe_load(files[CONFIG_FILE])["mqtt"]
+        assert not [k for k in mqtt if "password" in k], writer.name
+        assert (mqtt["cert_file"], mqtt["key_file"]) == (CERT_FILE, KEY_FILE), writer.name
+    for r in recorded.of_type(CONTAINER):
+        settings = reveal(r.inputs)
+        assert not settings.get("envs"), r.name
+        assert not [m for m in settings.get("mounts") or [] if "password" in m["target"]], r.name
 
 
 def test_docker_hosts_are_reached_through_a_non_root_account(stack):

@@ -29,3 +29,13 @@ def test_fleet_sizing_in_a_stack_file_is_refused_with_where_it_moved():
         run_stack("pilot", {}, camerasPerCore=50)
     assert "vigie:camerasPerCore: STACK-MOVED:" in str(err.value)
     assert "cameras_per_core" in str(err.value)
+
+
+def test_a_leftover_mqtt_password_is_refused_without_showing_it():
+    """Detectors authenticate with their host's certificate only: a stack still
+    holding the retired secret is told to remove it (the value is never printed)."""
+    with pytest.raises(pulumi.RunError) as err:
+        run_stack("pilot", {}, mqttPassword="leftover-secret-value")
+    assert "vigie:mqttPassword: STACK-RETIRED: " in str(err.value)
+    assert "pulumi config rm vigie:mqttPassword" in str(err.value)
+    assert "leftover-secret-value" not in str(err.value)

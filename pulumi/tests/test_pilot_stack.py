@@ -8,7 +8,7 @@ import math
 import pytest
 import yaml
 from pulumi_policy import PolicyResource, PolicyResourceOptions, StackValidationArgs
-from pulumi_stack_harness import TEST_CAMERA_PASSWORD, TEST_MQTT_PASSWORD, plain_parts, run_stack
+from pulumi_stack_harness import TEST_CAMERA_PASSWORD, plain_parts, run_stack
 from test_policy_pack import violations, vp
 from vigie_detector.config import DetectorConfig
 from vigie_stack.config import REPO_ROOT
@@ -110,7 +110,6 @@ def test_every_container_is_hardened_and_unprivileged(recorded):
 def test_secrets_never_appear_outside_a_secret(recorded):
     for r in recorded.resources:
         for text in plain_parts(r.inputs):
-            assert TEST_MQTT_PASSWORD not in text, r.name
             assert TEST_CAMERA_PASSWORD not in text, r.name
 
 
@@ -132,7 +131,6 @@ def test_each_config_is_valid_for_the_detector_and_matches_its_shard(recorded, i
         for cam in config.cameras:
             named = credential_names.get(f"{cam.site}/{cam.id}")
             assert (f"viewer:{TEST_CAMERA_PASSWORD}@" in cam.url) == bool(named), cam.id
-        assert config.mqtt.password_file and TEST_MQTT_PASSWORD not in files[CONFIG_FILE]
 
 
 def test_image_is_built_from_the_repository_on_each_host(recorded, inventory):

@@ -1,8 +1,10 @@
 """DetectorHost and DetectorImage under Pulumi mocks, on a hand-made fleet plan."""
 
+import hashlib
+
 import pytest
 from vigie_stack.config import REPO_ROOT, ContainerLimits
-from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, PASSWORD_FILE, SNAPSHOTS_DIR
+from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, SNAPSHOTS_DIR
 from vigie_stack.host import DetectorHost
 from vigie_stack.recorder import is_secret, reveal, run_under_mocks
 
@@ -11,7 +13,6 @@ from vigie.desired import SNAPSHOTS_HOST_PATH
 from vigie.fleet import CameraRef, DetectorHostRef, plan_shards
 
 CONTAINER = "docker:index/container:Container"
-MQTT_PASSWORD = "unit-test-mqtt-password"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,6 @@ def recorded():
             image_name="vigie/detector:test",
             limits=ContainerLimits(cpus=1.0, memory_mb=384),
             configs={s.index: pulumi.Output.secret(f"shard {s.index}") for s in host_plan.shards},
-            mqtt_password=pulumi.Output.secret(MQTT_PASSWORD),
         )
 
     return run_under_mocks({}, [], "unit", program)
@@ -70,7 +70,20 @@ def test_config_is_uploaded_as_a_secret_and_never_started(recorded):
         assert is_secret(w.inputs["uploads"])
         files = {u["file"]: u["content"] for u in reveal(w.inputs["uploads"])}
         shard = w.inputs["name"].removeprefix("vigie-detector-").removesuffix("-config")
-        assert files == {CONFIG_FILE: f"shard {shard}", PASSWORD_FILE: MQTT_PASSWORD}
+        # The configuration only: no MQTT password file (client certificate only).
+        assert files == {CONFIG_FILE: f"shard {shard}"}
+
+
+def test_a_new_configuration_gives_a_new_digest_label(recorded):
+    """The label is the configuration's hash: a changed file replaces the container."""
+    digests = {}
+    for r in detectors(recorded):
+        labels = {i["label"]: i["value"] for i in reveal(r.inputs["labels"])}
+        shard = r.inputs["name"].removeprefix("vigie-detector-")
+        expected = hashlib.sha256(f"shard {shard}".encode()).hexdigest()[:16]
+        assert labels["vigie.config-sha256"] == expected
+        digests[shard] = expected
+    assert len(set(digests.values())) == len(digests) == 2
 
 
 def test_provider_points_at_the_host_over_ssh(recorded):

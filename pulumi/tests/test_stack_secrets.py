@@ -26,23 +26,41 @@ def test_wrong_passphrase_is_refused():
 def test_secure_values_round_trip_and_are_not_clear(tmp_path):
     path = tmp_path / "Pulumi.t.yaml"
     shutil.copy(REPO_ROOT / "Pulumi.lab.yaml", path)
-    stackfile.set_secret(path, "vigie:mqttPassword", "s3cret-value", TEST_PASSPHRASE)
+    creds = '{"cred-a": {"username": "u", "password": "s3cret-value"}}'
+    stackfile.set_secret(path, "vigie:cameraCredentials", creds, TEST_PASSPHRASE)
     text = path.read_text()
     assert "s3cret-value" not in text and "encryptionsalt: v1:" in text
     assert "vigie:inventory: inventories/lab" in text  # the rest is kept as written
     config, secret_keys = stackfile.resolve(path, TEST_PASSPHRASE)
-    assert config["vigie:mqttPassword"] == "s3cret-value"
-    assert secret_keys == ["vigie:mqttPassword"]
+    assert config["vigie:cameraCredentials"] == creds
+    assert secret_keys == ["vigie:cameraCredentials"]
     with pytest.raises(PassphraseError):
         stackfile.resolve(path, "another passphrase")
 
 
+def keys(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from keys(v)
+
+
 @pytest.mark.parametrize("stack", ["pilot", "production"])
 def test_committed_stacks_keep_their_secrets_encrypted(stack):
+    """The stack's one secret (camera credentials) is set by the infrastructure
+    team at deploy time: committed, it can only be a ciphertext of the stack's
+    passphrase. No MQTT password: the detectors' certificate is their credential."""
     data = stackfile.load(REPO_ROOT / f"Pulumi.{stack}.yaml")
     assert data["encryptionsalt"].startswith("v1:")
-    password = data["config"]["vigie:mqttPassword"]
-    assert set(password) == {"secure"} and password["secure"].startswith("v1:")
-    # Without the passphrase the program cannot see the value at all.
+    config = data["config"]
+    assert "vigie:mqttPassword" not in config
+    creds = config.get("vigie:cameraCredentials")
+    assert creds is None or (set(creds) == {"secure"} and creds["secure"].startswith("v1:"))
+    # Everything else is plain settings: no password-like key at any depth.
+    assert not [k for k in keys(config) if "password" in k.lower()]
+    # Without the passphrase the program cannot open the stack at all.
     with pytest.raises(PassphraseError):
         stackfile.resolve(REPO_ROOT / f"Pulumi.{stack}.yaml", TEST_PASSPHRASE)

@@ -1,7 +1,9 @@
 """The stack's configuration, read in this one place (``Pulumi.<stack>.yaml``, namespace ``vigie``).
 
-Secrets (MQTT password, camera credentials) stay ``pulumi.Output`` secrets from
-here to the containers; everything else is validated by pydantic.
+The one secret (camera credentials) stays a ``pulumi.Output`` secret from here
+to the containers; everything else is validated by pydantic. The detectors
+authenticate to the broker with their host's client certificate only: the stack
+holds no MQTT password.
 """
 
 from __future__ import annotations
@@ -73,7 +75,6 @@ class StackSettings(BaseModel):
 class StackConfig(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     settings: StackSettings
-    mqtt_password: pulumi.Output
     camera_credentials: pulumi.Output  # {credential: {username, password}}, secret
 
 
@@ -84,6 +85,12 @@ MOVED = {
     "defaultCores": "detector_hosts[].cores",
     "cores": "detector_hosts[].cores",
 }
+# Retired: a leftover would be a secret that nothing uses.
+RETIRED = {
+    "mqttPassword": "the detectors authenticate to the broker with their host's client "
+    "certificate only (use_identity_as_username); remove it "
+    "(`pulumi config rm vigie:mqttPassword`)",
+}
 
 
 def read_config() -> StackConfig:
@@ -91,6 +98,9 @@ def read_config() -> StackConfig:
     for key, where in MOVED.items():
         if cfg.get(key) is not None:
             raise pulumi.RunError(f"vigie:{key}: STACK-MOVED: set {where} in the inventory")
+    for key, why in RETIRED.items():
+        if cfg.get_secret(key) is not None:  # never read in clear
+            raise pulumi.RunError(f"vigie:{key}: STACK-RETIRED: {why}")
     settings = StackSettings(
         inventory=cfg.require("inventory"),
         docker_host_template=cfg.get("dockerHostTemplate") or "ssh://vigie-deploy@{address}",
@@ -102,6 +112,5 @@ def read_config() -> StackConfig:
     )
     return StackConfig(
         settings=settings,
-        mqtt_password=cfg.require_secret("mqttPassword"),
         camera_credentials=pulumi.Output.secret(cfg.get_secret_object("cameraCredentials") or {}),
     )

@@ -6,9 +6,9 @@ the cameras' RTSP credentials, and checks the result against the detector's
 own schema (``vigie_detector.config.DetectorConfig``) before anything is
 declared. Keys the detector's schema does not know yet are left out, so the
 model may describe more (e.g. per-camera snapshot retention) than a given
-image reads. The detector refuses a password in its configuration: the MQTT
-password goes to its own file (``password_file``). The files only ever exist
-inside secret ``pulumi.Output`` values.
+image reads. The detector authenticates to the broker with its host's client
+certificate only (``cert_file``/``key_file``, bind-mounted): no MQTT password
+anywhere. The files only ever exist inside secret ``pulumi.Output`` values.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from vigie.names import detector_client_id
 
 CONFIG_DIR = "/etc/vigie-detector"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
-PASSWORD_FILE = f"{CONFIG_DIR}/mqtt-password"
 CA_FILE = f"{CONFIG_DIR}/mqtt-ca.crt"
 # The host's client certificate and key, bind-mounted read-only (host.py).
 TLS_DIR = "/run/vigie-detector/tls"
@@ -72,8 +71,8 @@ def document(
         "mqtt": {
             "host": mqtt.host,
             "port": mqtt.port,
+            # Ignored by the broker (use_identity_as_username): the certificate's CN is the user.
             "username": mqtt.username,
-            "password_file": PASSWORD_FILE,
             "topic_prefix": mqtt.topic_prefix,
             "client_id": detector_client_id(spec["host"], spec["container"]),
             "ca_file": CA_FILE,

@@ -10,7 +10,6 @@ from vigie_stack.detector_config import (
     CA_FILE,
     CONFIG_DIR,
     CONFIG_FILE,
-    PASSWORD_FILE,
     SNAPSHOTS_DIR,
     TLS_DIR,
 )
@@ -51,7 +50,6 @@ class DetectorHost(pulumi.ComponentResource):
         image_name: str,
         limits: ContainerLimits,
         configs: dict[int, pulumi.Output[str]],
-        mqtt_password: pulumi.Output[str],
         mqtt_ca: str | None = None,
         client_tls_dir: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -73,8 +71,7 @@ class DetectorHost(pulumi.ComponentResource):
             opts=on_host,
         )
         self.containers = [
-            self._shard(shard, limits, configs[shard.index], mqtt_password, on_host)
-            for shard in plan.shards
+            self._shard(shard, limits, configs[shard.index], on_host) for shard in plan.shards
         ]
         self.container_names = pulumi.Output.all(*[c.name for c in self.containers])
         self.register_outputs({"container_names": self.container_names})
@@ -84,7 +81,6 @@ class DetectorHost(pulumi.ComponentResource):
         shard: Shard,
         limits: ContainerLimits,
         config_text: pulumi.Output[str],
-        mqtt_password: pulumi.Output[str],
         on_host: pulumi.ResourceOptions,
     ) -> docker.Container:
         volume = docker.Volume(
@@ -107,11 +103,6 @@ class DetectorHost(pulumi.ComponentResource):
                 docker.ContainerUploadArgs(
                     file=CONFIG_FILE, content=pulumi.Output.secret(config_text), permissions="0444"
                 ),
-                docker.ContainerUploadArgs(
-                    file=PASSWORD_FILE,
-                    content=pulumi.Output.secret(mqtt_password),
-                    permissions="0444",
-                ),
                 *(
                     [
                         docker.ContainerUploadArgs(
@@ -128,9 +119,7 @@ class DetectorHost(pulumi.ComponentResource):
         # which serves it read-only to the access gateway): a named volume would
         # hide the images under /var/lib/docker where nothing may serve them.
         snapshots_dir = f"{SNAPSHOTS_HOST_PATH}/{shard.container_name}"
-        digest = pulumi.Output.all(config_text, mqtt_password).apply(
-            lambda parts: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
-        )
+        digest = config_text.apply(lambda text: hashlib.sha256(text.encode()).hexdigest()[:16])
         return docker.Container(
             shard.resource_name,
             name=shard.container_name,

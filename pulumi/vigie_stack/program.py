@@ -30,7 +30,6 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
             image_name=settings.image_name,
             limits=settings.limits,
             configs=configs,
-            mqtt_password=config.mqtt_password,
             mqtt_ca=mqtt_ca,
             client_tls_dir=settings.mqtt.client_tls_dir,
         )

@@ -1,7 +1,7 @@
 """Read and write ``Pulumi.<stack>.yaml`` like the CLI does (passphrase provider).
 
     PULUMI_CONFIG_PASSPHRASE=... python pulumi/vigie_stack/stackfile.py \\
-        set-secret Pulumi.pilot.yaml vigie:mqttPassword < password-file
+        set-secret Pulumi.pilot.yaml vigie:cameraCredentials < credentials.json
 
 ``resolve`` turns a stack file into the plain ``{key: value}`` map and the list
 of secret keys that ``pulumi.runtime.set_all_config`` expects, for the lab path

@@ -28,7 +28,6 @@ def recorded():
             image_name="vigie/detector:test",
             limits=ContainerLimits(cpus=1.0, memory_mb=384),
             configs={s.index: pulumi.Output.secret(f"shard {s.index}") for s in host_plan.shards},
-            mqtt_password=pulumi.Output.secret("unit-test-mqtt-password"),
         )
 
     return run_under_mocks({}, [], "unit", program)
