@@ -273,7 +273,7 @@ def test_the_operators_page_shows_the_event_and_plays_the_clip(lab, workdir, vie
         )
         assert any(
             e["action"] == "outcome"
-            and e["decision"] == "false_alarm"
+            and e["result"] == "false_alarm"
             and e.get("event") == g["event_id"]
             for e in journal(lab)[n:]
         )
