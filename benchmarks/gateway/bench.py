@@ -45,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests/gateway"))
+sys.path.insert(0, str(ROOT / "tests/shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("VIGIE_NGINX_ACCESS_LOG", "off")
 

@@ -4,21 +4,15 @@ Each is a subprocess that can be stopped and restarted (the fault tests)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import jinja2
+from localnet import free_port, port_open  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check, timeout: float, what: str) -> None:
@@ -28,14 +22,6 @@ def wait_for(check, timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"{what} not ready after {timeout} s")
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def render(template: str, out: Path, **values) -> Path:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from localnet import free_port, port_open
 
 
 def need(binary: str) -> str:
@@ -63,26 +63,12 @@ def chromium():
     return webdriver.Chrome(options=opts, service=Service(need("chromedriver")))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 class CertificateProxy:
     """http://127.0.0.1:PORT -> https://UPSTREAM with one operator's certificate."""
 
     def __init__(self, folder: Path, upstream: str, cert, key, ca, server_name: str):
         folder.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         conf = folder / "nginx.conf"
         temp = " ".join(f"{k}_temp_path {folder}/{k};" for k in ("client_body", "proxy",
@@ -116,7 +102,7 @@ http {{
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         end = time.monotonic() + 30
-        while not _listening(self.port):
+        while not port_open(self.port):
             if self.proc.poll() is not None or time.monotonic() > end:
                 self.stop()
                 raise RuntimeError(f"workstation proxy did not start: {conf}\n"
