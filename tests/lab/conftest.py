@@ -38,3 +38,17 @@ def recorders(lab) -> list[dict]:
     found = [dict(h, name=n) for n, h in sorted(lab["hosts"].items()) if h["kind"] == "recorder"]
     assert found, "the lab has no recorder"
     return found
+
+
+@pytest.fixture(scope="session")
+def inv(lab):
+    """The lab's inventory, as the levée de doute tests read it (the policy's input)."""
+    from lab import levee
+
+    return levee._inventory(lab)
+
+
+@pytest.fixture(scope="module")
+def workdir(request, tmp_path_factory) -> Path:
+    """A folder of the test module's own (identities' files, clips, the workstation)."""
+    return tmp_path_factory.mktemp(request.module.__name__.removeprefix("test_"))

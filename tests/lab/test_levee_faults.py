@@ -58,16 +58,6 @@ READY_S = 120
 
 # -- fixtures ------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("levee-faults")
-
-
-@pytest.fixture(scope="module")
-def inv(lab):
-    return levee._inventory(lab)
-
-
-@pytest.fixture(scope="module")
 def cam(lab) -> dict:
     return next(c for c in lab["cameras"] if c["id"] == CAMERA_HOST)
 

@@ -49,16 +49,6 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / ".cache/artefacts/lab"
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("levee")
-
-
-@pytest.fixture(scope="module")
-def inv(lab):
-    return levee._inventory(lab)
-
-
-@pytest.fixture(scope="module")
 def provoked(lab, workdir) -> levee.Provoked:
     p = levee.provoke(lab, CAMERA_HOST, workdir)
     assert p.event is not None, f"no tamper event from {CAMERA_HOST} after pausing it"
