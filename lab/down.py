@@ -3,8 +3,11 @@
     .venv/bin/python -m lab.down
 
 Only objects both named `vigie-lab-*` and labelled `vigie.lab=1` are removed:
-containers first, then networks and volumes. `.lab/` (keys, secrets) is kept so
-that a new lab reuses them; `rm -rf .lab` forgets them.
+containers first, then networks and volumes. `.lab/state.json` goes with them
+(it describes a running lab: left behind, the lab tests would run against
+containers that no longer exist instead of saying there is no lab). The rest of
+`.lab/` (keys, secrets) is kept so that a new lab reuses them; `rm -rf .lab`
+forgets them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import sys
 
 from lab import docker_cli as d
+from lab.up import LAB
 
 
 def main() -> int:
@@ -24,6 +28,7 @@ def main() -> int:
     volumes = d.lab_objects("volume")
     if volumes:
         d.docker("volume", "rm", *volumes)
+    (LAB / "state.json").unlink(missing_ok=True)
     print(
         f"lab: removed {len(containers)} containers, {len(networks)} networks, "
         f"{len(volumes)} volumes",

@@ -15,7 +15,8 @@ TEST_TARGETS += test-roles
 test-roles: setup molecule-images test-roles-unit ## molecule test of every role (< 15 min on 2 cores)
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory -j$(MOLECULE_JOBS) $(ROLES:%=molecule-%); status=$$?; \
-	echo "roles: molecule for $(words $(ROLES)) roles took $$(( $$(date +%s) - start )) s"; exit $$status
+	echo "roles: molecule for $(words $(ROLES)) roles took $$(( $$(date +%s) - start )) s"; \
+	if [ $$status != 0 ]; then $(molecule_failures); fi; exit $$status
 
 test-roles-unit: setup ## unit tests of the roles' helper scripts
 	$(BIN)/pytest -q -p no:cacheprovider roles/recorder/tests roles/monitoring/tests
@@ -28,9 +29,17 @@ molecule-images: setup camera-sim-image
 
 $(ROLES:%=molecule-%): molecule-%: setup
 	@mkdir -p $(MOLECULE_LOGS); start=$$(date +%s); \
-	(cd roles/$* && $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
+	rm -f $(MOLECULE_LOGS)/$*.xml; \
+	(cd roles/$* && PYTEST_ADDOPTS="--junitxml=$(CURDIR)/$(MOLECULE_LOGS)/$*.xml" \
+	  $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
 	echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
 	if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status
+
+# A CI log shows only its end: after every scenario has finished, each failed
+# test and its assertion (from the scenario's JUnit report) come last.
+define molecule_failures
+$(BIN)/python scripts/test-failures.py $(ROLES:%=$(CURDIR)/$(MOLECULE_LOGS)/%.xml)
+endef
 
 # CPU cost of a privacy-masked stream (re-encoded) next to a copied one, with
 # the recorder's own ffmpeg command lines (issue 8). System python3: the

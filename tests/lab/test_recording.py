@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+import rtsp_probe
 from lab_helpers import py, segments, sh, total_bytes, wait_for
 
 from lab import docker_cli
@@ -54,13 +55,15 @@ def test_recording_resumes_within_10_s_when_a_camera_comes_back(lab, recorders):
     finally:
         docker_cli.docker("start", cam["container"])
         route(cam["container"], "default", gateway["addresses"]["cameras"])
+    serving, _ = wait_for(lambda: rtsp_probe.serves(cam["container"]), timeout=30, interval=0.1)
+    assert serving, f"{cam['container']}: the simulator does not serve RTSP again"
     resumed, waited = wait_for(
         lambda: total_bytes(rec["container"], rec["storage_path"], cam["id"]) > stalled,
         timeout=10,
         interval=0.5,
     )
-    print(f"recording of {cam['id']} resumed {waited:.1f} s after the camera came back")
-    assert resumed, f"{cam['id']}: no new bytes within 10 s of the camera coming back"
+    print(f"recording of {cam['id']} resumed {waited:.1f} s after the camera served again")
+    assert resumed, f"{cam['id']}: no new bytes within 10 s of the camera serving again"
 
 
 def test_the_retention_timer_purges_segments_older_than_retention(lab, recorders):

@@ -6,9 +6,14 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[5] / "tests" / "shared"))
+import rtsp_probe
 
 testinfra_hosts = ["docker://vigie-mol-recorder"]
 CAMERA_CONTAINER = "vigie-mol-recorder-cam"
@@ -179,33 +184,14 @@ def test_files_of_cameras_no_longer_assigned_are_removed(host):
         assert not host.file(f"/etc/vigie/recorder/{path}").exists
 
 
-def camera_serves() -> bool:
-    """The simulator answers RTSP again (an OPTIONS request on its own port)."""
-    probe = subprocess.run(
-        ["docker", "exec", CAMERA_CONTAINER, "python3", "-c", RTSP_OPTIONS],
-        capture_output=True, text=True, timeout=10,
-    )  # fmt: skip
-    return probe.stdout.startswith("RTSP/1.0 200")
-
-
-RTSP_OPTIONS = (
-    "import socket\n"
-    "try:\n"
-    "    s = socket.create_connection(('127.0.0.1', 554), timeout=1)\n"
-    "    s.sendall(b'OPTIONS rtsp://127.0.0.1/stream RTSP/1.0\\r\\nCSeq: 1\\r\\n\\r\\n')\n"
-    "    print(s.recv(64).decode(errors='replace'))\n"
-    "except OSError:\n"
-    "    pass\n"
-)
-
-
 def test_recording_resumes_within_10_s_after_the_camera_comes_back(host):
     """Back = serving RTSP again (the container's own start-up is not the
     recorder's to shorten); the camera is away long enough for failed attempts."""
     subprocess.run(["docker", "stop", "-t", "1", CAMERA_CONTAINER], check=True, capture_output=True)
     time.sleep(8)
     subprocess.run(["docker", "start", CAMERA_CONTAINER], check=True, capture_output=True)
-    assert wait_for(camera_serves, 30, step=0.1), "the camera simulator does not serve again"
+    serving = wait_for(lambda: rtsp_probe.serves(CAMERA_CONTAINER), 30, step=0.1)
+    assert serving, "the camera simulator does not serve again"
     back = time.monotonic()
     size = bytes_recorded(host, "cam1")
     assert wait_for(lambda: bytes_recorded(host, "cam1") > size, 10, step=0.25), (
