@@ -102,9 +102,11 @@ def test_finished_segment_is_real_video(host):
 
 def test_unmasked_cameras_are_copied_and_masked_ones_reencoded(host):
     args = host.check_output("ps -eo args | grep '^ffmpeg' || true").splitlines()
-    assert len(args) == len(RECORDING), args
-    assert sum("-c copy" in a for a in args) == len(RECORDING) - 1
-    assert sum("libx264" in a and "overlay" in a for a in args) == 1
+    by_camera = {c: [a for a in args if f"{STORAGE}/{c}/" in a] for c in RECORDING}
+    assert all(len(found) == 1 for found in by_camera.values()), args
+    for camera, (command,) in by_camera.items():
+        masked = "libx264" in command and "overlay" in command
+        assert masked == (camera == "masked") and ("-c copy" in command) != masked
 
 
 def test_masked_regions_are_black_in_every_recorded_frame(host):
@@ -156,6 +158,11 @@ def test_cameras_without_a_valid_credential_record_nothing(host):
         assert segment_files(host, camera) == []
         journal = host.check_output(f"journalctl -u vigie-record@{camera} --no-pager -n 50")
         assert "Unauthorized" in journal, journal
+        # Asked again once a minute, not at the failing-camera backoff (2 s).
+        run = host.check_output(f"systemctl show -p InvocationID --value vigie-record@{camera}")
+        journal = host.check_output(f"journalctl _SYSTEMD_INVOCATION_ID={run} --no-pager -o cat")
+        assert "the camera refused the credential after 0 s" in journal, journal
+        assert "retrying in 60 s" in journal and "retrying in 2 s" not in journal, journal
 
 
 def test_credentials_only_in_root_only_files(host):
