@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 SETUP_STAMP := $(VENV)/.vigie-setup
-SETUP_INPUTS := pyproject.toml detector_image/pyproject.toml scripts/setup.sh
+SETUP_INPUTS := requirements/dev.lock pyproject.toml detector_image/pyproject.toml scripts/setup.sh
 
 .PHONY: help setup lab lab-down test lint bench clean
 

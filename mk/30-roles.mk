@@ -27,13 +27,19 @@ molecule-images: setup camera-sim-image
 	bash scripts/base-image.sh systemd
 	bash scripts/base-image.sh slim
 
+# One recipe for every role's scenario (roles added by other fragments use it too):
+# the log and a JUnit report per role, the end of the log when it fails.
+define molecule_recipe
+@mkdir -p $(MOLECULE_LOGS); start=$$(date +%s); \
+rm -f $(MOLECULE_LOGS)/$*.xml; \
+(cd roles/$* && PYTEST_ADDOPTS="--junitxml=$(CURDIR)/$(MOLECULE_LOGS)/$*.xml" \
+  $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
+echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
+if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status
+endef
+
 $(ROLES:%=molecule-%): molecule-%: setup
-	@mkdir -p $(MOLECULE_LOGS); start=$$(date +%s); \
-	rm -f $(MOLECULE_LOGS)/$*.xml; \
-	(cd roles/$* && PYTEST_ADDOPTS="--junitxml=$(CURDIR)/$(MOLECULE_LOGS)/$*.xml" \
-	  $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
-	echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
-	if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status
+	$(molecule_recipe)
 
 # A CI log shows only its end: after every scenario has finished, each failed
 # test and its assertion (from the scenario's JUnit report) come last.

@@ -9,7 +9,7 @@ lab: setup ## bring the lab up, converge twice (changed=0), print what runs
 	bash scripts/system-deps.sh
 	$(BIN)/vigie validate inventories/pilot
 	$(BIN)/vigie summary inventories/pilot
-	$(BIN)/python -m pip wheel --quiet --find-links .cache/wheels --wheel-dir .cache/wheels ".[gateway]"
+	bash scripts/gateway-wheelhouse.sh .cache/wheels
 	$(BIN)/python -m lab.up
 	$(BIN)/python -m lab.converge
 	$(BIN)/python -m lab.report

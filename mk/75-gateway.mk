@@ -18,19 +18,14 @@ bench-gateway: setup ## gateway decisions/s and p99 through nginx (about 1.5 min
 	bash scripts/vendor-hls.sh
 	$(BIN)/python benchmarks/gateway/bench.py
 
-wheelhouse: setup ## rebuild .cache/wheels (vigie + dependencies) for roles/access_gateway
-	bash scripts/vendor-hls.sh
-	rm -rf .cache/wheels
-	$(BIN)/python -m pip wheel --quiet --wheel-dir .cache/wheels ".[gateway]"
+wheelhouse: setup ## .cache/wheels for roles/access_gateway: the gateway lock's wheels, vigie, its SBOM
+	bash scripts/gateway-wheelhouse.sh .cache/wheels
 
 # The central services' roles join `make test-roles` (mk/30-roles.mk runs $(ROLES)
-# at execution time; the rule for each is the same as there). access_gateway's
-# converge builds .cache/wheels once (`make wheelhouse` rebuilds it).
+# at execution time; their rule uses the same recipe, molecule_recipe). access_gateway's
+# converge builds .cache/wheels (scripts/gateway-wheelhouse.sh, cached on its inputs).
 GATEWAY_ROLES := pki broker access_gateway
 ROLES += $(GATEWAY_ROLES)
 .PHONY: $(GATEWAY_ROLES:%=molecule-%)
 $(GATEWAY_ROLES:%=molecule-%): molecule-%: setup
-	@mkdir -p $(MOLECULE_LOGS); start=$$(date +%s); \
-	(cd roles/$* && $(CURDIR)/$(BIN)/molecule test) > $(MOLECULE_LOGS)/$*.log 2>&1; status=$$?; \
-	echo "molecule $*: $$( [ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - start )) s"; \
-	if [ $$status != 0 ]; then tail -n 60 $(MOLECULE_LOGS)/$*.log; fi; exit $$status
+	$(molecule_recipe)

@@ -7,10 +7,11 @@
 TEST_TARGETS  += test-optin
 BENCH_TARGETS += bench-optin
 
-lint-ci: setup ## the forges' pipeline files against their schemas (vendored: offline), shellcheck
+lint-ci: setup ## the forges' pipeline and Renovate files against their schemas (vendored: offline), shellcheck
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
-	shellcheck scripts/review.sh
+	$(BIN)/check-jsonschema --builtin-schema vendor.renovate renovate.json
+	shellcheck scripts/review.sh scripts/setup.sh scripts/lock.sh scripts/sbom.sh scripts/gateway-wheelhouse.sh scripts/versions.sh
 
 test-optin: setup lint-ci ## opt-in: hostile input, scaffold, plan, review script, walkthrough
 	$(BIN)/pytest -q -p no:cacheprovider tests/optin

@@ -100,11 +100,28 @@ def test_finished_segment_is_real_video(host):
     assert "h264,640,360" in probe.split()
 
 
+def recording_ffmpeg(host, camera):
+    """The ffmpeg commands started by the camera's own unit (children of its main
+    process), not every ffmpeg that happens to name the camera's folder: the
+    housekeeping's checks run ffmpeg on the same segments."""
+    pid = host.check_output(f"systemctl show -p MainPID --value vigie-record@{camera}.service")
+    if pid in ("", "0"):
+        return []
+    children = host.check_output(f"ps -o args= --ppid {pid} || true").splitlines()
+    return [args for args in children if args.startswith("ffmpeg ")]
+
+
 def test_unmasked_cameras_are_copied_and_masked_ones_reencoded(host):
-    args = host.check_output("ps -eo args | grep '^ffmpeg' || true").splitlines()
-    by_camera = {c: [a for a in args if f"{STORAGE}/{c}/" in a] for c in RECORDING}
-    assert all(len(found) == 1 for found in by_camera.values()), args
+    # A camera between two attempts has no ffmpeg for an instant: wait for one each.
+    by_camera = {}
+
+    def one_each():
+        by_camera.update({c: recording_ffmpeg(host, c) for c in RECORDING})
+        return all(len(found) == 1 for found in by_camera.values())
+
+    assert wait_for(one_each, timeout=30), by_camera
     for camera, (command,) in by_camera.items():
+        assert f"{STORAGE}/{camera}/" in command
         masked = "libx264" in command and "overlay" in command
         assert masked == (camera == "masked") and ("-c copy" in command) != masked
 
