@@ -59,6 +59,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     inv, diags = check_inventory(args.dir, today=args.today)
     _print_diagnostics(diags, args.format)
     errors = [d for d in diags if d.severity == "error"]
+    if inv is None and errors and all(d.rule == "USAGE" for d in errors):
+        return EXIT_USAGE  # not an inventory's root: said above, once
     if args.format == "text":
         if errors:
             print(
@@ -100,9 +102,33 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _git_ref_problem(directory: Path, ref: str) -> str | None:
+    """Why `ref` cannot be compared with (one line), or None when it is a commit."""
+    import subprocess
+
+    def git(*argv: str) -> int:
+        return subprocess.run(["git", "-C", str(directory), *argv], capture_output=True).returncode
+
+    try:
+        if git("rev-parse", "--is-inside-work-tree") != 0:
+            return f"{directory} is not in a git repository: the plan compares it with a git ref"
+        if ref.startswith("-") or git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"):
+            return (
+                f"unknown git ref {ref!r}: give a branch, tag or commit of the repository "
+                "(e.g. main, origin/main, HEAD~1)"
+            )
+    except FileNotFoundError:
+        return "git is not installed: the plan compares the inventory with a git ref"
+    return None
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from vigie.plan import plan_change
 
+    problem = _git_ref_problem(args.dir, args.base)
+    if problem:
+        print(f"vigie plan: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     text, code = plan_change(args.dir, base=args.base, today=args.today, picture=args.picture)
     sys.stdout.write(text)
     return code
@@ -134,7 +160,7 @@ def cmd_commune_new(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from vigie.generate import generate
+    from vigie.generate import Refused, generate
 
     if args.cameras < 1:
         print("vigie generate: --cameras must be positive", file=sys.stderr)
@@ -142,7 +168,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if not args.outdir.strip():  # Path("") would write into the current directory
         print("vigie generate: empty path", file=sys.stderr)
         return EXIT_USAGE
-    stats = generate(Path(args.outdir), cameras=args.cameras, seed=args.seed)
+    try:
+        stats = generate(
+            Path(args.outdir), cameras=args.cameras, seed=args.seed, replace=args.replace
+        )
+    except Refused as exc:
+        print(f"vigie generate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(
         f"{args.outdir}: {stats['sites']} sites, {stats['cameras']} cameras, "
         f"{stats['communes']} communes",
@@ -214,6 +246,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("outdir")
     g.add_argument("--cameras", type=int, required=True)
     g.add_argument("--seed", type=int, default=0)
+    g.add_argument(
+        "--replace",
+        action="store_true",
+        help="OUTDIR exists and is not empty: delete everything in it first",
+    )
     g.set_defaults(func=cmd_generate)
     sub.add_parser("rules", help="list every rule with its source").set_defaults(func=cmd_rules)
     from vigie.access.cli import register as register_access

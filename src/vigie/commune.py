@@ -5,8 +5,11 @@ every answer as flags (scripts, tests). Writes
 `<inventory>/communes/<insee>-<slug>.yml` with every key commented, validates
 the whole inventory with it, and records the new allocations in the lock.
 Refuses, writing nothing: a commune outside the département, a commune that has
-already opted in, a missing préfecture authorisation. If the new inventory is
-invalid, the file is removed again and the lock is untouched.
+already opted in (its own file, or a site it owns, is in the inventory: the
+département's sites on its territory do not count), a missing préfecture
+authorisation. In the terminal, a wrong site or camera id is asked again, the
+other answers kept. If the new inventory is invalid, the file is removed again
+and the lock is untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from vigie.loader import check_inventory
 from vigie.lockfile import write_lock
+from vigie.names import camera_name, detector_host_name, gateway_name, recorder_name
 from vigie.reference import reference
 from vigie.vocabulary import AREAS
 
@@ -65,10 +69,18 @@ class Answers:
     cameras: list[CameraAnswer] = field(default_factory=list)
 
 
+CAMERA_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")  # model.Slug: site ids too
+
+
 def _camera(text: str) -> CameraAnswer:
     parts = text.split(":")
     if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "road"):
         raise argparse.ArgumentTypeError(f"expected ID:AREA or ID:AREA:road, got {text!r}")
+    if not CAMERA_ID.match(parts[0]):
+        raise argparse.ArgumentTypeError(
+            f"{parts[0]!r} is not a camera id: lowercase letters, digits and '-', "
+            "at most 40 (e.g. parvis-nord)"
+        )
     if parts[1] not in AREAS:
         raise argparse.ArgumentTypeError(f"unknown area {parts[1]!r}; one of {sorted(AREAS)}")
     return CameraAnswer(parts[0], parts[1], len(parts) == 3)
@@ -120,14 +132,41 @@ def _ask(value, question: str, *, choices: list[str] | None = None, default=None
             print(f"  {exc}")
 
 
+def _host_names(inv) -> set[str]:
+    names = set()
+    for site in inv.sites.values():
+        names.add(gateway_name(site.id))
+        names.update(recorder_name(site.id, r.id) for r in site.recorders)
+        names.update(detector_host_name(site.id, d.id) for d in site.detector_hosts)
+        names.update(cam.host_name for cam in site.cameras)
+    return names
+
+
+def _camera_problem(cam: CameraAnswer, site_id: str, given: list[CameraAnswer], taken) -> str:
+    """Why this camera cannot be added (empty: it can): checked before anything is written."""
+    if any(c.id == cam.id for c in given):
+        return f"camera {cam.id} is already given: each camera has its own id"
+    name = camera_name(site_id, cam.id)
+    if name == gateway_name(site_id) or name in taken:
+        return f"host name {name} is already taken (gateway, recorder, camera): choose another id"
+    return ""
+
+
 def gather(args: argparse.Namespace, inv) -> Answers:
     communes = reference().communes
     commune = communes.get(str(args.insee))
     if commune is None:
         raise Refused(f"INSEE {args.insee} is not a commune of the département (Yvelines, 78)")
     a = Answers(insee=commune.insee, name=commune.name)
-    if any(site.insee == a.insee for site in inv.sites.values()):
-        raise Refused(f"{commune.name} ({a.insee}) has already opted in: edit its file instead")
+    # Opted in: the commune owns a site. The département's sites on its territory
+    # (collèges, fire stations, road centres) do not count.
+    owned = [s for s in inv.sites.values() if s.insee == a.insee and s.kind == "commune_building"]
+    if owned:
+        where = sorted({s.src_of().path for s in owned})
+        raise Refused(
+            f"{commune.name} ({a.insee}) has already opted in: its site {owned[0].id} is in "
+            f"{', '.join(where)}; edit that file instead"
+        )
     slug = slugify(commune.name)
     a.authorisation = _ask(args.authorisation, "Préfecture authorisation reference (AP-78-...)")
     a.issued = _ask(args.issued, "Authorisation date (YYYY-MM-DD)", cast=dt.date.fromisoformat)
@@ -148,14 +187,28 @@ def gather(args: argparse.Namespace, inv) -> Answers:
     )
     if a.police_municipale == "epci" and not epci:
         raise Refused(f"{commune.name} belongs to no intercommunality in the reference data")
-    a.site_id = _ask(args.site_id, "Site id", default=f"mairie-{slug}")[:40].strip("-")
+    while True:
+        a.site_id = _ask(args.site_id, "Site id", default=f"mairie-{slug}")[:40].strip("-")
+        if not CAMERA_ID.match(a.site_id):  # the same slug as camera ids
+            problem = f"{a.site_id!r} is not a site id: lowercase letters, digits and '-'"
+        elif a.site_id in inv.sites:
+            problem = f"site id {a.site_id} is taken in the inventory: choose another"
+        else:
+            break
+        if args.site_id or not sys.stdin.isatty():
+            raise Refused(problem + " (--site-id)")
+        print(f"  {problem}")
     a.site_name = _ask(args.site_name, "Site name", default=f"Mairie de {commune.name}")
     pops = sorted(inv.points_of_presence)
     a.uplink = _ask(args.uplink, "Point of presence of the site's fibre", choices=pops)
     dcs = sorted(s.id for s in inv.sites.values() if s.kind == "datacenter")
     a.recorded_at = _ask(args.recorded_at, "Recorded at", default=dcs[0] if dcs else a.site_id)
     a.recorder = args.recorder
-    a.cameras = list(args.camera)
+    taken = _host_names(inv)
+    for cam in args.camera:
+        if problem := _camera_problem(cam, a.site_id, a.cameras, taken):
+            raise Refused(problem)
+        a.cameras.append(cam)
     while not args.camera:  # in the terminal: cameras one by one, an empty answer ends
         question = "Camera (ID:AREA or ID:AREA:road" + (", empty: done)" if a.cameras else ")")
         text = _ask(None, question, default="" if a.cameras else None)
@@ -163,10 +216,15 @@ def gather(args: argparse.Namespace, inv) -> Answers:
             if a.cameras:
                 break
             continue  # at least one camera
-        try:
-            a.cameras.append(_camera(text))
+        try:  # a wrong camera is asked again; the answers before it are kept
+            cam = _camera(text)
         except argparse.ArgumentTypeError as exc:
             print(f"  {exc}")
+            continue
+        if problem := _camera_problem(cam, a.site_id, a.cameras, taken):
+            print(f"  {problem}")
+            continue
+        a.cameras.append(cam)
     return a
 
 
@@ -186,8 +244,16 @@ def render(a: Answers, inv) -> str:
         f"# {commune.name} ({a.insee}) opts in to the shared video-protection platform.",
         "# Written by `vigie commune new`; reviewed in a pull request (docs/opt-in.md).",
         "",
-        f"competent_force:  # who polices {commune.name}: decides who may see an event",
-        f'  "{a.insee}": {a.force}  # police or gendarmerie (ask the préfecture)',
+    ]
+    if a.insee in inv.competent_force:  # the département's sites there already named it
+        listed = Path(inv.force_src[a.insee].path).name
+        lines.append(f"# Who polices {commune.name} ({a.force}) is already in {listed}.")
+    else:
+        lines += [
+            f"competent_force:  # who polices {commune.name}: decides who may see an event",
+            f'  "{a.insee}": {a.force}  # police or gendarmerie (ask the préfecture)',
+        ]
+    lines += [
         "",
         "authorisations:  # the préfecture authorisation (CSI L252-1), 5 years, renewable",
         f"  - id: {a.authorisation}  # its reference, as on the arrêté",
@@ -206,8 +272,15 @@ def render(a: Answers, inv) -> str:
             scope = f'epci: "{epci.siren}"'
             pm_name = f"Police intercommunale {epci.name}"
         else:
-            existing = None
-            pm_id = f"pm-{slugify(commune.name)}"[:40].strip("-")
+            existing = next(
+                (
+                    ag
+                    for ag in inv.agencies.values()
+                    if ag.kind == "police_municipale" and ag.commune == a.insee
+                ),
+                None,
+            )
+            pm_id = existing.id if existing else f"pm-{slugify(commune.name)}"[:40].strip("-")
             scope = f'commune: "{a.insee}"'
             pm_name = f"Police municipale de {commune.name}"
         if not existing:

@@ -5,6 +5,10 @@ collèges, departmental buildings and SDIS stations bring the total to about
 500 sites. One point of presence per EPCI hangs off the datacenter with a
 10 Gbit/s segment (sized so 70 % is never exceeded at the requested N). The
 output is deterministic for a given (N, seed): same bytes, same lock file.
+
+The output directory is new or empty; an existing one is replaced (removed
+first, with everything in it) only when asked (`replace=True`, `--replace`),
+and never when it is, or holds, the working directory.
 """
 
 from __future__ import annotations
@@ -46,11 +50,32 @@ def _camera_lines(ids: list[str], rng: random.Random, kind: str) -> list[str]:
     return lines
 
 
-def generate(outdir: Path, *, cameras: int, seed: int) -> dict[str, int]:
+class Refused(Exception):
+    """The output directory cannot be written as asked; nothing was touched."""
+
+
+def prepare(outdir: Path, *, replace: bool = False) -> None:
+    """Make `outdir` an empty directory, or refuse (Refused) having touched nothing."""
+    if outdir.is_symlink() or (outdir.exists() and not outdir.is_dir()):
+        raise Refused(f"{outdir} exists and is not a directory: choose a directory")
+    if outdir.is_dir():
+        entries = sorted(p.name for p in outdir.iterdir())
+        if entries and not replace:
+            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            raise Refused(
+                f"{outdir} is not empty ({shown}): writing there would delete it all; "
+                "choose a new or empty directory, or add --replace to replace it"
+            )
+        here = Path.cwd().resolve()
+        if entries and (here == outdir.resolve() or outdir.resolve() in here.parents):
+            raise Refused(f"{outdir} holds the working directory: it is never replaced")
+        shutil.rmtree(outdir)
+
+
+def generate(outdir: Path, *, cameras: int, seed: int, replace: bool = False) -> dict[str, int]:
     rng = random.Random(seed)
     ref = reference()
-    if outdir.exists():
-        shutil.rmtree(outdir)
+    prepare(outdir, replace=replace)
     (outdir / "sites").mkdir(parents=True)
     communes = sorted(ref.communes.values(), key=lambda c: c.insee)
     epcis = sorted(ref.epcis)

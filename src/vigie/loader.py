@@ -237,6 +237,38 @@ def _read_lock(root: Path, base: str) -> tuple[dict, str | None, list[Diagnostic
     return data, shown, diags
 
 
+# --- a folder that is not an inventory's root ----------------------------------------------
+
+ROOT_MARKERS = ("departement.yml", "departement.yaml", *ENTRY_POINT_NAMES)
+
+
+def _enclosing_root(path: Path) -> Path | None:
+    """The nearest folder above `path` that looks like an inventory's root, as the user wrote it."""
+    candidates = list(path.parents)
+    if not path.is_absolute():  # `vigie validate .` inside the inventory: `..`
+        candidates += [Path(os.path.relpath(p)) for p in path.resolve().parents]
+    for folder in candidates:
+        if any((folder / name).is_file() for name in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def not_a_root(path: Path, shown: str) -> Diagnostic:
+    """Said once, instead of a schema error per camera missing the département's defaults."""
+    parent = _enclosing_root(path)
+    return Diagnostic(
+        shown,
+        1,
+        "USAGE",
+        "not an inventory's root: no file here has the `departement` section "
+        "(an inventory's root holds departement.yml, fibre.yml, agencies.yml, "
+        "sites/ and communes/)",
+        f"validate the whole inventory: vigie validate {parent}"
+        if parent is not None
+        else "give the folder holding departement.yml",
+    )
+
+
 # --- public API -------------------------------------------------------------------------
 
 
@@ -283,6 +315,10 @@ def check_inventory(
             )
             continue
         raws.append((file, data))
+    if not any(d.severity == "error" for d in diags) and not any(
+        "departement" in raw for _, raw in raws
+    ):  # every file read, none is the département's: a folder inside an inventory
+        return None, [not_a_root(Path(path), base or str(path))]
     dept_defaults = _department_camera_defaults([r for _, r in raws])
     fragments = []
     for _file, raw in raws:

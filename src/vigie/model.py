@@ -152,6 +152,10 @@ class Camera(Node):
     field_of_view: Literal["wide", "narrow"] = "wide"
     fast_movement: Bool = False
     area: Text | None = None
+    # The area belongs to a school (an école maternelle or élémentaire, a lycée):
+    # the CNIL's rules for schools apply, as on a collège site (LEGAL-COLLEGE-LIVING-AREA).
+    # A whole school site says it once, in its `camera_defaults`.
+    school: Bool = False
     recording: Literal["always", "outside_opening_hours"] = "always"
     privacy_masks: list[Polygon] = Field(default_factory=list)
     detection: Detection | None = None

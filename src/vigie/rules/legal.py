@@ -175,23 +175,38 @@ def privacy_masks(ctx: Context):
             )
 
 
+def in_a_school(site: Site, cam: Camera) -> bool:
+    """A collège site, or a camera declared `school: true` (an école, a lycée)."""
+    return site.kind == "college" or cam.school
+
+
 @rule(
     "LEGAL-COLLEGE-LIVING-AREA",
     "CNIL, vidéoprotection dans les établissements scolaires",
-    "collège living areas (playground, canteen, classroom) are filmed only outside opening hours",
+    "school living areas (playground, canteen, classroom) of collèges and of cameras marked "
+    "`school` are filmed only outside opening hours",
 )
 def college_areas(ctx: Context):
     for site, cam in _cameras(ctx):
-        if (
-            site.kind == "college"
-            and cam.area in COLLEGE_LIVING_AREAS
-            and cam.recording == "always"
-        ):
+        if cam.area not in COLLEGE_LIVING_AREAS or cam.recording != "always":
+            continue
+        if in_a_school(site, cam):
+            what = "a collège" if site.kind == "college" else "a school"
             yield Finding(
                 cam,
                 "area",
-                f"camera {cam.id} films a collège {cam.area} during opening hours",
-                "set `recording: outside_opening_hours` or point it at an access",
+                f"camera {cam.id} films {what} {cam.area} during opening hours",
+                "set `recording: outside_opening_hours` (with the site's opening_hours) "
+                "or point it at an access",
+            )
+        elif site.kind == "commune_building":  # the communes own the écoles
+            yield Finding(
+                cam,
+                "area",
+                f"camera {cam.id} films a {cam.area} at a commune building, recorded always",
+                "if it is a school's (école maternelle or élémentaire), mark it `school: true` "
+                "and record it outside opening hours",
+                severity="warning",
             )
 
 
