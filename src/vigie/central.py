@@ -25,6 +25,28 @@ ACCESS_SERVICE = "vigie-access"
 DPO_IDENTITY = "dpo"
 DPO_ALERTS = f"{TOPIC_PREFIX}/dpo/alerts"
 
+# What the access service accepts from a detector or a building's alarm (its
+# clock is the reference): an event's `time` at most this far ahead of it, or
+# this far behind it (a service restart, the broker's queue redelivering, a
+# detector cut off a while; an older or future-dated event opens no grant).
+EVENT_MAX_AHEAD_S = 5 * 60
+EVENT_MAX_AGE_S = 30 * 60
+# Per publisher (a camera's event topic, an alarm source): a token bucket of
+# EVENT_BURST events refilled at EVENT_RATE_PER_MIN; events beyond are refused.
+EVENT_RATE_PER_MIN = 10
+EVENT_BURST = 10
+# A new event of the same camera, class, kind and origin, dated and arriving
+# within this many seconds of the last one (a detector repeating itself), joins
+# the agency's open grant: no second grant, no second notification.
+EVENT_JOIN_S = 1.0
+# The largest event or alarm payload read (a detector's event is about 300 bytes).
+EVENT_MAX_BYTES = 16 * 1024
+# The audit journal signs a checkpoint every JOURNAL_CHECKPOINT_ENTRIES entries or
+# JOURNAL_CHECKPOINT_S seconds, whichever comes first: the tail no checkpoint vouches
+# for yet stays that small.
+JOURNAL_CHECKPOINT_ENTRIES = 256
+JOURNAL_CHECKPOINT_S = 1.0
+
 
 def event_topic(site_id: str, camera_id: str) -> str:
     """Where a detector publishes a camera's events (same as vigie_detector.events.topic)."""

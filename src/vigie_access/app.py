@@ -4,11 +4,16 @@ nginx terminates mutual TLS and passes the verified client certificate in
 headers; `/_auth` is its `auth_request` target for every `/hls/` request;
 `/playlist/<grant>` builds the window's playlist; `/api/*` is the operator's
 page's API; `/operateur/` the page itself.
+
+A viewing decision (playlist, segment, still image) is answered "allow" only once
+its journal entry is on disk; while the journal cannot be written every viewing
+is refused with 503 (docs/levee-de-doute.md, "When the journal cannot be written").
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -17,16 +22,20 @@ from importlib import resources
 import aiohttp
 from aiohttp import web
 
+from vigie.central import DPO_ALERTS
 from vigie_access import exceptional, segments, snapshots
 from vigie_access.core import AccessCore, Decision
 from vigie_access.exports import Exporter
 from vigie_access.identity import from_headers
+from vigie_access.journal import JournalUnavailable, SharedJournal
 from vigie_access.metrics import Metrics
-from vigie_access.store import parse
+from vigie_access.store import iso, parse
 
 log = logging.getLogger("vigie-access.http")
 COOKIE = "vigie_token"
 UPSTREAM_HEADER = "X-Vigie-Upstream"
+JOURNAL_WAIT_S = 2.0  # an allowed view waits this long at most for its entry's fsync
+READ_LISTED = 100  # grant ids a read's journal entry lists (the count says how many)
 
 
 def now() -> dt.datetime:
@@ -44,17 +53,77 @@ def _refusal(d: Decision) -> web.Response:
     return web.json_response({"refused": d.reason, "rule": d.rule}, status=d.status)
 
 
+def _unavailable() -> web.Response:
+    """No footage without its trace: the journal cannot record this view now."""
+    return web.Response(status=503, headers={"Retry-After": "1"})
+
+
 class Api:
     def __init__(self, core: AccessCore, exporter: Exporter, metrics: Metrics, settle: float):
         self.core, self.exporter, self.metrics, self.settle = core, exporter, metrics, settle
         self.http: aiohttp.ClientSession | None = None
+        journal = core.journal
+        self.journal = journal if isinstance(journal, SharedJournal) else None
+        if self.journal is not None:
+            metrics.watch_journal(self.journal)
+            self.journal.listen(self._journal_event)
+        self._down_since: dt.datetime | None = None
 
-    # nginx auth_request: 2xx allows, 401/403 refuse. Everything is journaled by core.
+    def _journal_event(self, event: str, reason: str) -> None:
+        """The journal stopped (or started again) writing: the DPO is alerted on the
+        break-glass path (`vigie/dpo/alerts`); once it writes again, the outage is
+        journaled. Called from the journal's writer thread."""
+        if event not in ("down", "up"):
+            return
+        t = now()
+        if event == "down":
+            self._down_since = t
+        doc = {"journal": event, "reason": reason[:500], "time": iso(t)}
+        if event == "up" and self._down_since is not None:
+            doc["down_since"] = iso(self._down_since)
+        try:
+            self.core.publish(DPO_ALERTS, doc)
+        except Exception:
+            log.exception("DPO not alerted that the journal is %s", event)
+        if event == "up":
+            self.journal.append(
+                {
+                    "action": "journal_outage",
+                    "decision": "deny",
+                    "result": "recovered",
+                    "rule": "ACCESS-JOURNAL",
+                    "reason": f"viewing refused (503) meanwhile: {reason}"[:500],
+                    "since": doc.get("down_since"),
+                }
+            )
+
+    # nginx auth_request: 2xx allows, 401/403 refuse. Everything is journaled by core;
+    # an allowed view waits for its entry to be on disk (group commit), else 503.
     async def auth(self, request: web.Request) -> web.Response:
         t0 = time.perf_counter()
         uri = request.headers.get("X-Original-URI", "")
-        d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
-        self.metrics.decision(d.allow, time.perf_counter() - t0)
+        who, token = from_headers(request.headers), _token(request)
+        journal = self.journal
+        if journal is None:
+            d = self.core.authorize(who, token, uri, now())
+            self.metrics.decision(d.allow, time.perf_counter() - t0)
+            headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
+            return web.Response(status=d.status, headers=headers)
+        try:
+            with journal.collect() as tickets:
+                d = self.core.authorize(who, token, uri, now())
+        except JournalUnavailable:
+            self.metrics.decision(False, time.perf_counter() - t0, journaled=False)
+            return _unavailable()
+        spent = time.perf_counter() - t0
+        if not journal.healthy or (
+            d.allow and not (tickets and await journal.wait(tickets, JOURNAL_WAIT_S))
+        ):
+            if d.allow:
+                journal.withhold(tickets)
+            self.metrics.decision(d.allow, spent, journaled=False)
+            return _unavailable()
+        self.metrics.decision(d.allow, spent)
         headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
         return web.Response(status=d.status, headers=headers)
 
@@ -63,7 +132,10 @@ class Api:
         uri = request.headers.get("X-Original-URI", request.path_qs)
         if request.path == "/_refused":  # nginx could not parse it: its request line
             uri = "/../" + request.headers.get("X-Request-Line", "")[:300]
-        d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
+        try:
+            d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
+        except JournalUnavailable:
+            return _unavailable()
         return web.Response(status=403 if d.allow else d.status)
 
     async def playlist(self, request: web.Request) -> web.Response:
@@ -107,14 +179,34 @@ class Api:
     # -- operator API -------------------------------------------------------------
     def _who(self, request: web.Request):
         who = from_headers(request.headers)
-        if who is None:
+        if who is None:  # a certificate of the CA that names no `<agency>/<person>`
+            with contextlib.suppress(JournalUnavailable):
+                self.core.log(
+                    "api_refused",
+                    "refused",
+                    "ACCESS-CERT",
+                    now(),
+                    path=request.path[:300],
+                    reason="no client certificate of an agency's person",
+                )
             raise web.HTTPForbidden(text="client certificate required")
         return who
 
+    def _read(self, who, what: str, d: Decision, **fields) -> web.Response | None:
+        """Journal one read (allowed or refused): None when journaled and allowed, the
+        refusal (403) or 503 when the journal cannot take the entry. The entry is
+        queued before the answer (never dropped), not awaited like a view's."""
+        try:
+            self.core.log_read(who, what, d, now(), **fields)
+        except JournalUnavailable:
+            return _unavailable()
+        return None if d.allow else _refusal(d)
+
     async def events(self, request: web.Request) -> web.Response:
         who = self._who(request)
-        if not self.core.policy.knows_operator(who.name):
-            raise web.HTTPForbidden(text="unknown operator")
+        d = self.core.may_read(who, "events")
+        if not d.allow:
+            return self._read(who, "events", d)
         t = now()
         out = []
         for g in self.core.store.grants(who.agency):
@@ -129,21 +221,31 @@ class Api:
             if g.origin == "requisition":
                 item["exports"] = [e["id"] for e in self.core.store.exports_of(g.id)]
             out.append(item)
+        ids = [x["id"] for x in out]
+        refused = self._read(who, "events", d, grants=ids[:READ_LISTED], count=len(ids))
+        if refused is not None:
+            return refused
         return web.json_response({"agency": who.agency, "operator": who.name, "grants": out})
 
     async def me(self, request: web.Request) -> web.Response:
         """Who the page speaks to and what it may offer (each request is still decided)."""
         who = self._who(request)
-        if not self.core.policy.knows_operator(who.name):
-            raise web.HTTPForbidden(text="unknown operator")
+        d = self.core.may_read(who, "me")
+        if not d.allow:
+            return self._read(who, "me", d)
         roles = self.core.policy.roles(who.name)
-        return web.json_response(
-            {"operator": who.name, **roles, "cameras": self.core.policy.cameras()}
-        )
+        cameras = self.core.cameras_for(who)
+        refused = self._read(who, "me", d, cameras=len(cameras))
+        if refused is not None:
+            return refused
+        return web.json_response({"operator": who.name, **roles, "cameras": cameras})
 
     async def requisitions_to_approve(self, request: web.Request) -> web.Response:
         """Requisitions awaiting this person's approval (the sites' designee)."""
         who = self._who(request)
+        d = self.core.may_read(who, "requisitions")
+        if not d.allow:
+            return self._read(who, "requisitions", d)
         out = []
         for g in self.core.store.grants():
             if g.origin != "requisition" or self.core.store.exports_of(g.id):
@@ -161,6 +263,10 @@ class Api:
                     "requested_by": doc.get("requested_by"),
                 }
             )
+        ids = [x["id"] for x in out]
+        refused = self._read(who, "requisitions", d, grants=ids[:READ_LISTED], count=len(ids))
+        if refused is not None:
+            return refused
         return web.json_response(out)
 
     async def token(self, request: web.Request) -> web.Response:
@@ -173,11 +279,18 @@ class Api:
         return resp
 
     async def window_info(self, request: web.Request) -> web.Response:
+        """The window of a grant the operator may view now (an expired grant's is
+        refused, like its footage), journaled: `window_read` / `window_refused`."""
         who = self._who(request)
-        g = self.core.store.grant(request.match_info["grant"])
-        if g is None or g.agency != who.agency:
-            raise web.HTTPForbidden()
-        w = await self.window(g)
+        d = self.core.may_read_window(who, request.match_info["grant"], now())
+        if not d.allow:
+            return self._read(who, "window", d)
+        w = await self.window(d.grant)
+        refused = self._read(
+            who, "window", d, segments=len(w.segments), missing=len(w.missing), live=w.live
+        )
+        if refused is not None:
+            return refused
         return web.json_response(
             {"segments": len(w.segments), "missing": w.missing, "live": w.live}
         )
@@ -204,8 +317,12 @@ class Api:
         return _refusal(d)
 
     async def rates(self, request: web.Request) -> web.Response:
-        self._who(request)
-        return web.json_response(self.core.false_alarm_rates())
+        """False-alarm rates: operators' (the département's supervision among them)."""
+        who = self._who(request)
+        d = self.core.may_read(who, "rates")
+        rows = self.core.false_alarm_rates() if d.allow else []
+        refused = self._read(who, "rates", d, count=len(rows) if d.allow else None)
+        return refused if refused is not None else web.json_response(rows)
 
     async def export_request(self, request: web.Request) -> web.Response:
         who = self._who(request)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from vigie.access.tokens import Grant as TokenGrant
 from vigie.access.tokens import TokenAuthority, TokenError
-from vigie.central import CameraSource, notification_topic
+from vigie.central import (
+    EVENT_JOIN_S,
+    EVENT_MAX_AGE_S,
+    EVENT_MAX_AHEAD_S,
+    CameraSource,
+    notification_topic,
+)
 from vigie_access import segments, snapshots
 from vigie_access.identity import Identity
 from vigie_access.ports import Journal, Policy
@@ -21,6 +27,56 @@ from vigie_access.store import Grant, Store, iso, parse
 EVENT_CLASSES = {"intrusion", "tamper", "fire"}
 OUTCOMES = {"false_alarm", "confirmed"}
 DENIALS = {"refused", "no_competent_agency"}
+PAYLOAD_KEPT = 256  # bytes of a rejected message kept in the journal, escaped
+FIELD_MAX = 128  # characters of a string field (class, kind, time) an event may carry
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A message that opens nothing: journaled as `event_rejected`, counted, and
+    acknowledged (never left to be delivered again)."""
+
+    reason: str  # not-json | not-object | too-large | bad-field | bad-time | time-skew | ...
+    detail: str
+    topic: str
+    publisher: str  # who the broker's ACL lets write the topic, as far as the service knows
+    payload: str  # the first PAYLOAD_KEPT bytes, escaped (printable ASCII only)
+    size: int  # the payload's size in bytes
+
+
+def escape(payload: bytes) -> str:
+    """Printable ASCII kept, every other byte (and the backslash) as \\xNN."""
+    return "".join(
+        chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in payload[:PAYLOAD_KEPT]
+    )
+
+
+def event_problem(doc: dict, now: dt.datetime) -> tuple[str, str] | None:
+    """(reason, detail) when an event document cannot be acted on, else None: its
+    fields' types, its `time` (ISO 8601 with an offset) and the time's skew from
+    `now` (vigie.central.EVENT_MAX_AHEAD_S / EVENT_MAX_AGE_S)."""
+    for field in ("site", "camera", "class", "kind"):
+        value = doc.get(field)
+        if field == "kind" and value is None:
+            continue
+        if not isinstance(value, str) or not value or len(value) > FIELD_MAX:
+            return "bad-field", f"`{field}` is not a string of 1 to {FIELD_MAX} characters"
+    stamp = doc.get("time")
+    if not isinstance(stamp, str) or len(stamp) > FIELD_MAX:
+        return "bad-time", "`time` is not an ISO 8601 string"
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+        if when.tzinfo is None or when.utcoffset() is None:
+            return "bad-time", "`time` has no UTC offset"
+        when = when.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return "bad-time", "`time` is not an ISO 8601 date and time"
+    ahead = (when - now).total_seconds()
+    if ahead > EVENT_MAX_AHEAD_S:
+        return "time-skew", f"`time` {ahead:.0f} s ahead of the service's clock"
+    if -ahead > EVENT_MAX_AGE_S:
+        return "time-skew", f"`time` {-ahead:.0f} s behind the service's clock"
+    return None
 
 
 @dataclass(frozen=True)
@@ -62,6 +118,12 @@ class AccessCore:
         self.segment_seconds = segment_seconds
         self.recorder_url = recorder_url
         self.snapshot_url = snapshot_url
+        # (site, camera, class, kind, origin, agency) -> (its last grant, the last
+        # event's arrival, that event's time): what a repeat may join
+        self._open: dict[tuple, tuple[str, dt.datetime, dt.datetime]] = {}
+        # agency -> the cameras the policy makes it competent for (the model is fixed
+        # for the service's life)
+        self._competent_cameras: dict[str, set[str]] = {}
 
     # -- journal -----------------------------------------------------------------
     def log(self, action: str, result: str, rule: str, now: dt.datetime, **fields) -> None:
@@ -86,11 +148,41 @@ class AccessCore:
         self.journal.append(entry)
 
     # -- events ------------------------------------------------------------------
-    def on_event(self, doc: dict, origin: str, now: dt.datetime) -> list[Grant]:
-        """A detector's event or a building's alarm: grants for the competent agencies."""
+    def reject(self, r: Rejection, now: dt.datetime) -> None:
+        """A message that opens nothing, journaled with why, where and from whom."""
+        self.log(
+            "event_rejected",
+            "refused",
+            "ACCESS-EVENT-REJECTED",
+            now,
+            reason=r.reason,
+            detail=r.detail,
+            topic=r.topic[:PAYLOAD_KEPT],
+            publisher=r.publisher[:PAYLOAD_KEPT],
+            payload=r.payload,
+            size=r.size,
+        )
+
+    def on_event(self, doc: dict | Rejection, origin: str, now: dt.datetime) -> list[Grant]:
+        """A detector's event or a building's alarm: grants for the competent agencies.
+        A `Rejection` (the bus could not read the message) is journaled, nothing more;
+        an event that fails `event_problem` is rejected the same way."""
+        if isinstance(doc, Rejection):
+            self.reject(doc, now)
+            return []
+        problem = (
+            event_problem(doc, now) if isinstance(doc, dict) else ("not-object", "not an object")
+        )
+        if problem is not None:
+            try:
+                text = json.dumps(doc, sort_keys=True, default=repr).encode()
+            except (ValueError, RecursionError):
+                text = b"(not serialisable)"
+            self.reject(Rejection(*problem, "", origin, escape(text), len(text)), now)
+            return []
         site, camera, cls = doc.get("site"), doc.get("camera"), doc.get("class")
         source = self.by_camera.get((site, camera))
-        if source is None or cls not in EVENT_CLASSES or "time" not in doc:
+        if source is None or cls not in EVENT_CLASSES:
             self.log(
                 "event",
                 "refused",
@@ -109,6 +201,13 @@ class AccessCore:
         terms = self.policy.terms(site)
         grants = []
         for c in self.policy.competent(site, camera, cls, origin):
+            key = (site, camera, cls, doc.get("kind"), origin, c.agency)
+            joined = self.store.joined(event_id, c.agency) or self._join(
+                key, event_id, event_time, terms, c.rule, source.key, now
+            )
+            if joined is not None:
+                grants.append(joined)
+                continue
             g, created = self.store.add_grant_once(
                 event_id=event_id,
                 agency=c.agency,
@@ -126,6 +225,7 @@ class AccessCore:
                 created=now,
             )
             grants.append(g)
+            self._open[key] = (g.id, now, event_time)
             if not created:
                 continue
             self.log(
@@ -149,6 +249,50 @@ class AccessCore:
                 event=event_id,
             )
         return grants
+
+    def _join(self, key, event_id, event_time, terms, rule, camera, now) -> Grant | None:
+        """The agency's open grant this event joins, extended to cover it (never past
+        the first event's live view and window plus the one extension the policy
+        allows): a detector repeating the same camera, class and kind, dated and
+        arriving within EVENT_JOIN_S of its last event, opens no second grant and no
+        second notification."""
+        if len(self._open) > 4096:  # forget what can no longer be joined
+            self._open = {
+                k: v for k, v in self._open.items() if (now - v[1]).total_seconds() <= EVENT_JOIN_S
+            }
+        last = self._open.get(key)
+        g = self.store.grant(last[0]) if last else None
+        if (
+            g is None
+            or g.event_id == event_id
+            or (now - last[1]).total_seconds() > EVENT_JOIN_S
+            or abs((event_time - last[2]).total_seconds()) > EVENT_JOIN_S
+            or now >= g.live_until
+            or not g.window_start <= event_time <= g.window_end
+        ):
+            return None
+        window_end = min(
+            max(g.window_end, event_time + terms.after),
+            g.event_time + terms.after + terms.extension,
+        )
+        live_until = min(
+            max(g.live_until, event_time + terms.live),
+            g.event_time + terms.live + terms.extension,
+        )
+        g = self.store.join(g.id, event_id, window_end, live_until, now)
+        self._open[key] = (g.id, now, event_time)
+        self.log(
+            "event_joined",
+            "joined",
+            rule,
+            now,
+            agency=g.agency,
+            camera=camera,
+            event=event_id,
+            grant=g.id,
+            window=[iso(g.window_start), iso(g.window_end)],
+        )
+        return g
 
     def notify(self, g: Grant, doc: dict, now: dt.datetime) -> None:
         note = {
@@ -296,6 +440,12 @@ class AccessCore:
         name = doc.get("snapshot")
         return name if snapshots.valid_name(name, g.site, g.camera) else None
 
+    def snapshot_in_window(self, g: Grant) -> bool:
+        """The still image is footage like any other: its time (in its name) must lie
+        inside the grant's window, whatever event names it."""
+        when = snapshots.taken_at(self.snapshot_name(g) or "")
+        return when is not None and g.window_start <= when <= g.window_end
+
     def may_see_snapshot(self, who: Identity, g: Grant, now: dt.datetime) -> Decision:
         """The policy decides: a still image is footage of the event's window, so it
         needs what the clip needs (grant of this agency, open, `view_clip`)."""
@@ -304,6 +454,10 @@ class AccessCore:
             d = Decision(False, "ACCESS-WAY-REQUISITION", "a requisition is never viewed", g)
         if d.allow and self.snapshot_name(g) is None:
             d = Decision(False, "ACCESS-SNAPSHOT", "the event has no snapshot", g)
+        if d.allow and not self.snapshot_in_window(g):
+            d = Decision(
+                False, "ACCESS-SNAPSHOT-WINDOW", "the snapshot was taken outside the window", g
+            )
         if d.allow and self.snapshot_url(g.site, g.camera) is None:
             d = Decision(False, "ACCESS-SNAPSHOT", "no detector host keeps this camera's", g)
         return self._policy(who, "view_clip", g) if d.allow else d
@@ -329,6 +483,72 @@ class AccessCore:
         return Decision(
             True, d.rule, "the event's snapshot", g, self.snapshot_url(g.site, g.camera)
         )
+
+    # -- reads of the operator's API ---------------------------------------------------
+    def may_read_window(self, who: Identity, grant_id: str, now: dt.datetime) -> Decision:
+        """A window (its segments, what is missing, whether it is live) is read as the
+        footage is viewed: this agency's grant, still open, and the policy's
+        `view_live` / `view_clip` for this operator. An expired grant's window is
+        refused (its footage can only be exported)."""
+        g = self.store.grant(grant_id)
+        d = self._may_view(who, g, now)
+        if d.allow:
+            d = self._policy(who, "view_live" if g.live else "view_clip", g)
+        return d
+
+    def may_read(self, who: Identity, what: str) -> Decision:
+        """The operator's page's other reads (`events`, `me`, `requisitions`, `rates`):
+        a person of an agency the model knows, never a platform administrator; the
+        false-alarm rates to operators (the département's supervision among them)
+        only, never to an alarm source's or a detector's certificate. The requisitions
+        awaiting approval are also read by a site's designee whom no agency lists."""
+        if self.policy.is_admin(who.agency):
+            return Decision(False, "ACCESS-ADMIN-NEVER", f"{who.agency} administers the platform")
+        designee = what == "requisitions" and self.policy.roles(who.name).get("designee_of")
+        if not (self.policy.knows_operator(who.name) or designee):
+            return Decision(False, "ACCESS-UNKNOWN", f"unknown operator {who.name}")
+        return Decision(True, f"ACCESS-READ-{what.upper()}", f"{what} read")
+
+    def log_read(self, who: Identity, what: str, d: Decision, now: dt.datetime, **fields):
+        """One journal entry per read: `<what>_read` or `<what>_refused`, who read,
+        and what was read (grants, camera, event, counts)."""
+        g = d.grant
+        self.log(
+            f"{what}_{'read' if d.allow else 'refused'}",
+            "read" if d.allow else "refused",
+            d.rule,
+            now,
+            agency=who.agency,
+            operator=who.name,
+            camera=g.source if g else None,
+            event=g.event_id if g else None,
+            grant=g.id if g else None,
+            reason=None if d.allow else d.reason,
+            **fields,
+        )
+
+    def cameras_for(self, who: Identity) -> list[dict]:
+        """The cameras offered to this operator's forms: those the policy makes his
+        agency competent for (a detector's event of any class; a requisition, for a
+        judicial police agency), and those of his agency's grants. Never the whole
+        département."""
+        mine = self._competent_cameras.get(who.agency)
+        if mine is None:
+            ways = [(cls, "detector") for cls in sorted(EVENT_CLASSES)]
+            if self.policy.roles(who.name).get("judicial"):
+                ways.append(("requisition", "requisition"))
+            mine = set()
+            for cam in self.policy.cameras():
+                site, _, camera = cam["camera"].partition("/")
+                if any(
+                    c.agency == who.agency
+                    for cls, origin in ways
+                    for c in self.policy.competent(site, camera, cls, origin)
+                ):
+                    mine.add(cam["camera"])
+            self._competent_cameras[who.agency] = mine
+        granted = {f"{g.site}/{g.camera}" for g in self.store.grants(who.agency)}
+        return [c for c in self.policy.cameras() if c["camera"] in mine | granted]
 
     # -- extension, outcome, export --------------------------------------------------
     def extend(self, who: Identity, grant_id: str, reason: str, now: dt.datetime) -> Decision:

@@ -5,7 +5,9 @@
   is flagged for review in the journal;
 - **judicial requisition**: an officer of a judicial police agency records it
   (procedure reference, camera, time window); once approved by the holder's
-  designee it yields an export of recorded footage only, never a view.
+  designee it yields an export of recorded footage only, never a view. Four eyes:
+  the designee never approves a requisition he recorded, and one requisition
+  yields one export, however many times it is approved.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from vigie_access.identity import Identity
 from vigie_access.store import iso
 
 MAX_REQUISITION = dt.timedelta(days=1)
+DONE = "ACCESS-EXPORT-DONE"
+SELF_APPROVAL = "ACCESS-REQUISITION-FOUR-EYES"
+# Requisitions whose export is being written: a second approval arriving meanwhile
+# (the write awaits the recorder) is refused, not turned into a second export.
+_writing: set[str] = set()
 
 
 def _camera(core: AccessCore, camera: str):
@@ -99,6 +106,11 @@ def record_requisition(
         d = Decision(
             False, "ACCESS-WAY-REQUISITION", "a past window (1 day at most) and a procedure"
         )
+    elif not (v := _approvable(core, who, src)).allowed:
+        # Only what the designee could lawfully approve is recorded: an officer of a
+        # judicial police agency, a camera whose holder named a designee, and a
+        # requester who is not that designee (he would approve his own).
+        d = Decision(False, v.rule, v.reason)
     else:
         event_id = f"rq-{uuid.uuid4().hex[:12]}"
         core.store.add_event(
@@ -146,6 +158,20 @@ def record_requisition(
     return d
 
 
+def _approvable(core: AccessCore, who: Identity, src):
+    """The engine's answer for the approval this requisition would need: `who`
+    requesting, the camera's designee approving."""
+    return core.policy.authorize(
+        who.name,
+        "export",
+        src.site,
+        src.camera,
+        "",
+        "requisition",
+        approved_by=core.policy.requisition_approver(src.site),
+    )
+
+
 async def approve_requisition(
     core: AccessCore, exporter, approver: Identity, grant_id: str, api, now: dt.datetime
 ) -> dict:
@@ -161,36 +187,62 @@ async def approve_requisition(
             event=grant_id,
         )
         return {"refused": "ACCESS-UNKNOWN"}
-    v = core.policy.authorize(
-        doc["requested_by"],
-        "export",
-        g.site,
-        g.camera,
-        "",
-        "requisition",
-        approved_by=approver.name,
-    )
+    # No await between these checks and the export's row (or the `_writing` mark):
+    # two approvals of one requisition cannot both get through.
+    granted = "ACCESS-REQUISITION-EXPORT"
+    exports = core.store.exports_of(g.id)
+    done = next((e for e in exports if e["approved_by"]), None)
+    if doc["requested_by"] == approver.name:
+        rule, why = SELF_APPROVAL, "the officer who recorded the requisition cannot approve it"
+    else:
+        v = core.policy.authorize(
+            doc["requested_by"],
+            "export",
+            g.site,
+            g.camera,
+            "",
+            "requisition",
+            approved_by=approver.name,
+        )
+        granted, rule, why = v.rule, None, ""
+        if not v.allowed:
+            rule, why = v.rule, v.reason
+        elif done is not None:
+            rule, why = DONE, f"already approved by {done['approved_by']}: export {done['id']}"
+        elif g.id in _writing:
+            rule, why = DONE, "already approved: its export is being written"
+    if rule != DONE:
+        done = None  # the first export is named to its designee only
     core.log(
         "requisition_approval",
-        "approved" if v.allowed else "refused",
-        v.rule,
+        "refused" if rule else "approved",
+        rule or granted,
         now,
         agency=approver.agency,
         operator=approver.name,
         camera=g.source,
         event=g.event_id,
         reason=doc["procedure"][:500],
+        detail=why[:500] if rule else None,
+        export=done["id"] if done else None,
     )
-    if not v.allowed:
-        return {"refused": v.rule}
-    export_id = core.store.add_export(g.id, doc["requested_by"], doc["procedure"], now)
+    if rule:
+        return {"refused": rule, "export": done["id"]} if done else {"refused": rule}
+    # A previous approval whose write failed left its row unapproved: it is reused.
+    pending = next((e["id"] for e in exports if not e["approved_by"]), None)
+    export_id = pending or core.store.add_export(g.id, doc["requested_by"], doc["procedure"], now)
     ex = core.store.export(export_id)
-    manifest, digest = await exporter.write(ex, g, approver, api, now)
-    core.store.approve_export(export_id, approver.name, digest)
+    _writing.add(g.id)
+    try:
+        manifest, digest = await exporter.write(ex, g, approver, api, now)
+        if not core.store.approve_export(export_id, approver.name, digest):
+            return {"refused": DONE}
+    finally:
+        _writing.discard(g.id)
     core.log(
         "export",
         "produced",
-        v.rule,
+        granted,
         now,
         agency=g.agency,
         operator=approver.name,

@@ -1,7 +1,10 @@
 """Exports with four eyes: one operator asks (with a reason), a second operator of
 the same agency approves; only then are the window's segments copied, listed in a
 manifest with their SHA-256, and the manifest signed (Ed25519). The manifest's
-SHA-256 goes to the journal, so the export can be checked years later."""
+SHA-256 goes to the journal, so the export can be checked years later.
+
+An export is produced once: a second approval (the same person or another, even
+while the first is still copying) is refused, never a second copy."""
 
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from vigie_access.identity import Identity
 from vigie_access.store import iso
+
+# Exports being written: a second approval arriving meanwhile is refused.
+_writing: set[str] = set()
 
 
 class Exporter:
@@ -52,7 +58,7 @@ class Exporter:
             rule = "ACCESS-EXPORT-AGENCY"  # approver from the same agency only
         elif ex["requested_by"] == who.name:
             rule = "ACCESS-EXPORT-FOUR-EYES"  # never the requester
-        elif ex["approved_by"]:
+        elif ex["approved_by"] or export_id in _writing:
             rule = "ACCESS-EXPORT-DONE"
         else:  # the policy engine decides the four eyes (approver: another person, same agency)
             v = self.core.policy.authorize(
@@ -71,8 +77,15 @@ class Exporter:
                 camera=g.source if g else None,
             )
             return {"refused": rule}
-        manifest, digest = await self.write(ex, g, who, api, now)
-        self.core.store.approve_export(export_id, who.name, digest)
+        # Nothing awaited since the checks above: the mark is set before any other
+        # approval of this export can run.
+        _writing.add(export_id)
+        try:
+            manifest, digest = await self.write(ex, g, who, api, now)
+            if not self.core.store.approve_export(export_id, who.name, digest):
+                return {"refused": "ACCESS-EXPORT-DONE"}
+        finally:
+            _writing.discard(export_id)
         self.core.log(
             "export",
             "produced",

@@ -6,6 +6,16 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+# Dead letters: every MQTT message the access service rejected (journaled as
+# `event_rejected` and acknowledged), by reason. One counter for the process (the
+# MQTT bus counts, the HTTP side exports), registered in every Metrics' registry.
+EVENTS_REJECTED = Counter(
+    "vigie_access_events_rejected",
+    "MQTT messages rejected (journaled event_rejected, acknowledged), by reason",
+    ["reason"],
+    registry=None,
+)
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -40,11 +50,46 @@ class Metrics:
             buckets=(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1),
             registry=r,
         )
+        # The journal fails closed: while it cannot write, every viewing is refused (503).
+        self.journal_healthy = Gauge(
+            "vigie_access_journal_healthy",
+            "1 while the journal writes; 0 while it cannot (viewing refused, 503)",
+            registry=r,
+        )
+        self.journal_healthy.set(1)
+        self.journal_failures = Counter(
+            "vigie_access_journal_write_failures",
+            "failed attempts to write the journal (disk full, read-only, I/O error, "
+            "an entry refused, backlog full)",
+            registry=r,
+        )
+        self.journal_backlog = Gauge(
+            "vigie_access_journal_backlog",
+            "journal entries not yet on disk",
+            registry=r,
+        )
+        self.events_rejected = EVENTS_REJECTED
+        r.register(EVENTS_REJECTED)
         # Resolved once: looking a label up costs more than counting (every decision).
         self._allow, self._deny = self.decisions.labels("allow"), self.decisions.labels("deny")
+        self._unavailable = self.decisions.labels("unavailable")
 
-    def decision(self, allow: bool, seconds: float) -> None:
-        (self._allow if allow else self._deny).inc()
+    def watch_journal(self, journal) -> None:
+        """Follow a `SharedJournal`: its health, its failed writes, its backlog."""
+        self.journal_healthy.set(1 if journal.healthy else 0)
+        self.journal_backlog.set_function(lambda: journal.backlog)
+
+        def on_event(event: str, _reason: str) -> None:
+            if event == "failed":
+                self.journal_failures.inc()
+            elif event in ("down", "up"):
+                self.journal_healthy.set(1 if event == "up" else 0)
+
+        journal.listen(on_event)
+
+    def decision(self, allow: bool, seconds: float, *, journaled: bool = True) -> None:
+        """`journaled` false: allowed by the policy, refused for want of a journal."""
+        (self._unavailable if not journaled else self._allow if allow else self._deny).inc()
         self.decision_time.observe(seconds)
 
     def set_rates(self, rows: list[dict]) -> None:

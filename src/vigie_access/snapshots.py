@@ -13,6 +13,7 @@ host's read-only snapshot server (`snapshot_url`, reachable from the gateway onl
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from vigie.desired import DesiredState
@@ -22,10 +23,12 @@ from vigie.netplan import plan_network
 
 # The detector's naming (vigie_detector.events.snapshot_name): nothing else is served.
 NAME_RE = re.compile(
-    r"^(?P<site>[a-z0-9-]{1,80})_(?P<camera>[a-z0-9-]{1,80})_\d{8}T\d{12}Z"
+    r"^(?P<site>[a-z0-9-]{1,80})_(?P<camera>[a-z0-9-]{1,80})_(?P<stamp>\d{8}T\d{12}Z)"
     r"_(?:intrusion|tamper|fire)-[a-z_]{1,20}\.jpg$"
 )
 PREFIX = "snapshots/"
+# The detector's stamp (vigie_detector.events.SNAPSHOT_STAMP): UTC, to the microsecond.
+STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
 def valid_name(name: object, site: str, camera: str) -> bool:
@@ -34,6 +37,18 @@ def valid_name(name: object, site: str, camera: str) -> bool:
         return False
     m = NAME_RE.match(name)
     return bool(m) and m["site"] == site and m["camera"] == camera
+
+
+def taken_at(name: str) -> dt.datetime | None:
+    """When the still image was taken: the UTC stamp the detector wrote in its name
+    (the event's time), or None for a name that is not a detector's."""
+    m = NAME_RE.match(name) if isinstance(name, str) else None
+    if not m:
+        return None
+    try:
+        return dt.datetime.strptime(m["stamp"], STAMP).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 def detector_hosts(inv: Inventory) -> dict[tuple[str, str], tuple[str, str]]:

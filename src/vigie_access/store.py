@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS grants (
   extension_reason TEXT, extended_by TEXT, break_glass TEXT,
   UNIQUE (event_id, agency)
 );
+CREATE TABLE IF NOT EXISTS joins (
+  event_id TEXT NOT NULL, agency TEXT NOT NULL, grant_id TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (event_id, agency)
+);
 CREATE TABLE IF NOT EXISTS outcomes (
   grant_id TEXT PRIMARY KEY, operator TEXT NOT NULL, outcome TEXT NOT NULL,
   service_called TEXT, at TEXT NOT NULL
@@ -148,6 +152,48 @@ class Store:
             g = _grant(stored)
             self._grants[g.id] = g
         return g, cur.rowcount == 1
+
+    def join(
+        self,
+        grant_id: str,
+        event_id: str,
+        window_end: dt.datetime,
+        live_until: dt.datetime,
+        now: dt.datetime,
+    ) -> Grant:
+        """An event joins an open grant of its agency: recorded (an event delivered
+        again joins it once), the grant's window and live view extended to the times
+        given if later (the operator's one extension is left untouched)."""
+        with self._lock:
+            g = self._grants[grant_id]
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO joins VALUES (?,?,?,?)",
+                    (event_id, g.agency, grant_id, iso(now)),
+                )
+                self._db.execute(
+                    "UPDATE grants SET window_end=?, live_until=? WHERE id=?",
+                    (
+                        iso(max(g.window_end, window_end)),
+                        iso(max(g.live_until, live_until)),
+                        grant_id,
+                    ),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            row = self._db.execute("SELECT * FROM grants WHERE id=?", (grant_id,)).fetchone()
+            g = self._grants[grant_id] = _grant(row)
+            return g
+
+    def joined(self, event_id: str, agency: str) -> Grant | None:
+        """The grant an event joined for this agency, if it joined one."""
+        row = self._db.execute(
+            "SELECT grant_id FROM joins WHERE event_id=? AND agency=?", (event_id, agency)
+        ).fetchone()
+        return self._grants.get(row["grant_id"]) if row else None
 
     def grant(self, grant_id: str) -> Grant | None:
         return self._grants.get(grant_id)

@@ -241,6 +241,35 @@ CASES = [
         False,
         "ACCESS-BREAK-GLASS",
     ),
+    # A blank reason is no reason, for the engine as for the model: whitespace of any
+    # script, or invisible characters (zero-width space, BOM).
+    (
+        "ggd78/op-0007",
+        "extend",
+        "col-houdan/portail",
+        INTRUSION,
+        {"reason": " "},
+        False,
+        "ACCESS-REASON-REQUIRED",
+    ),
+    (
+        "ggd78/sup-0002",
+        "break_glass",
+        "col-houdan/portail",
+        INTRUSION,
+        {"reason": "\u00a0\t\u3000\u200b\ufeff\n"},
+        False,
+        "ACCESS-REASON-REQUIRED",
+    ),
+    (
+        "ggd78/sup-0002",
+        "break_glass",
+        "col-houdan/portail",
+        INTRUSION,
+        {"reason": "火"},
+        True,
+        "ACCESS-FORCE-COMPETENT",
+    ),
     (
         "ggd78/sup-0002",
         "break_glass",
@@ -329,6 +358,9 @@ def test_every_decision_rule_is_exercised():
         "ACCESS-UNKNOWN",
         "ACCESS-DEFAULT-DENY",
         "ACCESS-ADMIN-NEVER",
+        # Needs a designee of a judicial police agency, which the pilot never has
+        # (`vigie validate` refuses it): test_requisition_four_eyes.py.
+        "ACCESS-REQUISITION-FOUR-EYES",
     }
 
 

@@ -42,12 +42,17 @@ def get(gw, cn, path, tok):
 
 
 def journaled(gw, rule: str, operator: str | None = None, since: int = 0) -> dict:
-    time.sleep(0.1)
-    for e in gw.journal_entries()[since:]:
-        who = e.get("actor", {}).get("operator")
-        if e.get("rule") == rule and e.get("decision") == "deny" and operator in (None, who):
-            return e
-    raise AssertionError(f"no journal entry refused by {rule} for {operator}")
+    # A refusal is answered at once and written by the journal's next group commit:
+    # wait for it (bounded), never for a fixed time that a loaded machine exceeds.
+    deadline = time.monotonic() + 5
+    while True:
+        for e in gw.journal_entries()[since:]:
+            who = e.get("actor", {}).get("operator")
+            if e.get("rule") == rule and e.get("decision") == "deny" and operator in (None, who):
+                return e
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no journal entry refused by {rule} for {operator}")
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ NS = "Vigie"
 
 SCHEMA = """namespace Vigie {
   entity Agency = { kind: String, force: String, territory: Set<String> };
-  entity Operator in [Agency] = { agency: Agency, supervisor: Bool };
+  entity Operator in [Agency] = { agency: Agency, supervisor: Bool, pseudonym: String };
   entity Site = {
     insee: String, force: String, owner_kind: String,
     decision_holders: Set<Agency>, requisition_approver: String
@@ -43,7 +43,7 @@ SCHEMA = """namespace Vigie {
   };
   type Request = {
     way: String, event_class: String, source: String,
-    approver?: Operator, approved_by: String, reason: String
+    approver?: Operator, approved_by: String, reason_given: Bool
   };
   action view_clip, view_live, extend, export, break_glass
     appliesTo { principal: [Operator], resource: [Camera], context: Request };
@@ -82,6 +82,10 @@ when {
     context.approved_by == resource.site.requisition_approver)
 };
 
+@id("ACCESS-REQUISITION-FOUR-EYES")
+forbid (principal, action, resource)
+when { context.way == "requisition" && context.approved_by == principal.pseudonym };
+
 @id("ACCESS-DECISION-REQUIRED")
 forbid (principal, action, resource)
 when { context.way != "requisition" && !resource.site.decision_holders.contains(principal.agency) };
@@ -92,7 +96,7 @@ when { principal.agency.kind == "sdis" && !resource.sdis_purpose };
 
 @id("ACCESS-REASON-REQUIRED")
 forbid (principal, action in [Vigie::Action::"extend", Vigie::Action::"break_glass"], resource)
-when { context.reason == "" };
+unless { context.reason_given };
 
 @id("ACCESS-FOUR-EYES")
 forbid (principal, action == Vigie::Action::"export", resource)
@@ -194,6 +198,7 @@ def operator_entity(operator: str, agency: Agency) -> dict:
         "attrs": {
             "agency": {"__entity": uid("Agency", agency.id)},
             "supervisor": operator in agency.supervisors,
+            "pseudonym": operator,
         },
         "parents": [uid("Agency", agency.id)],
     }

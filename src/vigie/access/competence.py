@@ -120,13 +120,19 @@ def _decide(inv: Inventory, agency: Agency, site: Site, camera: Camera, req: Req
                 "ACCESS-WAY-REQUISITION",
                 f"not approved by the holder's designee ({approver or 'none designated'})",
             )
+        if req.approved_by == req.operator:
+            return Verdict(
+                False,
+                "ACCESS-REQUISITION-FOUR-EYES",
+                f"{req.operator} recorded this requisition: he cannot approve it too",
+            )
     elif agency.id not in decision_holders(site):
         return Verdict(
             False, "ACCESS-DECISION-REQUIRED", f"{agency.id} holds no decision for {site.id}"
         )
     if kind == "sdis" and not has_sdis_purpose(camera):
         return Verdict(False, "ACCESS-SDIS-PURPOSE", f"{req.camera} has no rescue/risk purpose")
-    if req.action in ("extend", "break_glass") and not req.reason.strip():
+    if req.action in ("extend", "break_glass") and not req.reason_given:
         return Verdict(False, "ACCESS-REASON-REQUIRED", f"{req.action} needs a written reason")
     if (
         req.action == "export"

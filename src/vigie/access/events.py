@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 # The three lawful ways in (issue 9); anything else is refused (ACCESS-WAY-OTHER).
@@ -17,6 +18,14 @@ ALARM_KIND_CLASS = {"intrusion_panel": "intrusion", "fire_alarm": "fire"}
 ACTIONS = ("view_clip", "view_live", "extend", "export", "break_glass")
 # Officers of the judicial police belong to these agencies (requisitions).
 JUDICIAL_POLICE_KINDS = ("police_nationale", "gendarmerie")
+
+
+def written(reason: str) -> bool:
+    """Does `reason` say anything? At least one visible character: a letter, digit,
+    mark, punctuation or symbol. Blank, whitespace of any script (NBSP, ideographic
+    space...) and invisible format characters (zero-width space, BOM...) say nothing.
+    Computed once, here: the model reads it and the Cedar context carries it."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,10 @@ class Request:
     @property
     def agency(self) -> str:
         return self.operator.split("/", 1)[0]
+
+    @property
+    def reason_given(self) -> bool:
+        return written(self.reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,7 @@ def _cedar_request(req: Request) -> dict:
         "event_class": req.event.event_class,
         "source": req.event.source,
         "approved_by": req.approved_by,
-        "reason": req.reason,
+        "reason_given": req.reason_given,  # computed once (events.written), as the model
     }
     if req.approver:
         context["approver"] = {"__entity": cedar.uid("Operator", req.approver)}

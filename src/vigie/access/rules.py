@@ -66,6 +66,12 @@ DECISION_RULES = {
             "to a judicial police agency, approved by the holder's designee",
         ),
         DecisionRule(
+            "ACCESS-REQUISITION-FOUR-EYES",
+            "forbid",
+            "Code de procédure pénale art. 60-1, 77-1-1; the platform's four-eyes principle",
+            "the designee who approves a requisition is never the officer who recorded it",
+        ),
+        DecisionRule(
             "ACCESS-DECISION-REQUIRED",
             "forbid",
             "CSI L252-3",
@@ -81,7 +87,8 @@ DECISION_RULES = {
             "ACCESS-REASON-REQUIRED",
             "forbid",
             "décret 2022-1152 (traceability: who, when, what, why)",
-            "an extension or a break-glass carries a written reason",
+            "an extension or a break-glass carries a written reason "
+            "(blank or invisible characters are no reason)",
         ),
         DecisionRule(
             "ACCESS-FOUR-EYES",
@@ -94,6 +101,13 @@ DECISION_RULES = {
             "forbid",
             "RGPD art. 32; décret 2022-1152",
             "break-glass only by a supervisor of a competent agency (DPO alerted, reviewed)",
+        ),
+        # A requisition is named as such, even if it carries an event class.
+        DecisionRule(
+            "ACCESS-REQUISITION-EXPORT",
+            "permit",
+            "Code de procédure pénale art. 60-1, 77-1-1",
+            "an approved judicial requisition: export of the recorded window",
         ),
         DecisionRule(
             "ACCESS-FORCE-COMPETENT",
@@ -115,12 +129,6 @@ DECISION_RULES = {
             "permit",
             "CSI L252-3",
             "fire: the SDIS",
-        ),
-        DecisionRule(
-            "ACCESS-REQUISITION-EXPORT",
-            "permit",
-            "Code de procédure pénale art. 60-1, 77-1-1",
-            "an approved judicial requisition: export of the recorded window",
         ),
         DecisionRule(
             "ACCESS-NOT-COMPETENT",

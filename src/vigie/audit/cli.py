@@ -1,8 +1,9 @@
-"""`vigie audit verify|show|cosign|keygen`."""
+"""`vigie audit verify|verify-all|show|cosign|keygen`."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import sys
@@ -12,31 +13,167 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 FILTERS = ("camera", "agency", "operator", "event", "action", "decision")
 
 
-def _verifier(path: str):
+def _verifier(path: str, kind: int | None = None, what: str = "key"):
+    """A C2SP verifier key from its file, or None after a one-line error."""
     from vigie.audit.note import NoteError, Verifier
 
     try:
-        return Verifier.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, NoteError) as exc:
-        print(f"vigie audit: {path}: {exc}", file=sys.stderr)
+        key = Verifier.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, NoteError) as exc:  # UnicodeDecodeError is a ValueError
+        print(f"vigie audit: {path}: {_one_line(exc)}", file=sys.stderr)
         return None
+    if kind is not None and key.kind != kind:
+        print(f"vigie audit: {path}: not a {what}", file=sys.stderr)
+        return None
+    return key
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _witness_state(values: list[str]) -> tuple[int, bytes]:
+    """`SIZE ROOT` (root in base64 or hex) or the witness's state file (JSON with
+    `size` and base64 `root`, as `vigie audit cosign --state` writes it)."""
+    if len(values) == 1:
+        try:
+            data = json.loads(Path(values[0]).read_text(encoding="utf-8"))
+            values = [str(data["size"]), str(data["root"])]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{values[0]}: not a witness state file: {_one_line(exc)}") from None
+    if len(values) != 2:
+        raise ValueError("--witness-state takes SIZE ROOT or the witness's state file")
+    size_text, root_text = values
+    if not size_text.isdigit():
+        raise ValueError(f"witness state: size {size_text!r} is not a number")
+    try:
+        root = (
+            bytes.fromhex(root_text)
+            if len(root_text) == 64
+            else base64.b64decode(root_text, validate=True)
+        )
+    except ValueError:
+        root = b""
+    if int(size_text) and len(root) != 32:
+        raise ValueError(f"witness state: root {root_text!r} is not a SHA-256 hash")
+    return int(size_text), root
+
+
+def _keys(args: argparse.Namespace):
+    """(journal key, witness key or None) from `--key` and `--witness`, or None after a
+    one-line error."""
+    from vigie.audit.note import COSIGNATURE, ED25519
+
+    key = _verifier(args.key, ED25519, "journal (Ed25519) key")
+    if key is None:
+        return None
+    witness = None
+    if args.witness:
+        witness = _verifier(args.witness)
+        if witness is None:
+            return None
+        if witness.same_key(key):
+            print(
+                f"vigie audit: {args.witness}: the journal's own key, not a witness's "
+                "(its signatures would count as cosignatures)",
+                file=sys.stderr,
+            )
+            return None
+        if witness.kind != COSIGNATURE:
+            print(f"vigie audit: {args.witness}: not a witness (cosignature) key", file=sys.stderr)
+            return None
+    return key, witness
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from vigie.audit.verify import verify
 
-    key = _verifier(args.key)
-    witness = _verifier(args.witness) if args.witness else None
-    if key is None or (args.witness and witness is None):
+    if args.journal is None:  # `--witness-state ... JOURNAL`: the option took it
+        state = args.witness_state or []
+        if len(state) == 3 or (len(state) == 2 and not state[0].isdigit()):
+            args.journal = state.pop()
+        else:
+            print("vigie audit verify: the journal directory is required", file=sys.stderr)
+            return EXIT_USAGE
+    keys = _keys(args)
+    if keys is None:
         return EXIT_USAGE
-    report = verify(args.journal, key, witness, entry=args.entry)
+    key, witness = keys
+    state = None
+    if args.witness_state:
+        try:
+            state = _witness_state(args.witness_state)
+        except ValueError as exc:
+            print(f"vigie audit: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if (args.entry is not None and args.entry < 0) or (
+        args.max_unsigned is not None and args.max_unsigned < 0
+    ):
+        print("vigie audit: --entry and --max-unsigned are 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = verify(
+            args.journal,
+            key,
+            witness,
+            entry=args.entry,
+            witness_state=state,
+            max_unsigned=args.max_unsigned,
+        )
+    except OSError as exc:
+        print(f"vigie audit: {args.journal}: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     for problem in report.problems:
         print(f"{args.journal}: {problem}")
     if report.ok:
         print(
             f"{args.journal}: ok: {report.size} entries, {report.checkpoints} signed "
             f"checkpoints, {report.cosigned} cosigned by the witness"
-            + (f" (entries up to {report.witnessed} witnessed)" if args.witness else ""),
+            + (f" (entries up to {report.witnessed} witnessed)" if args.witness else "")
+            + (f", consistent with the witness's state at {state[0]}" if state else "")
+            + (
+                f"; {report.unsigned} entries after the last signed checkpoint"
+                if report.unsigned
+                else ""
+            ),
+            file=sys.stderr,
+        )
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def cmd_verify_all(args: argparse.Namespace) -> int:
+    """Every monthly journal of a set, and the chain that links them."""
+    from vigie.audit.note import NoteError
+    from vigie.audit.verify import SetError, verify_set
+
+    keys = _keys(args)
+    if keys is None:
+        return EXIT_USAGE
+    if args.retention_days < 1 or (args.max_unsigned is not None and args.max_unsigned < 0):
+        print("vigie audit: --retention-days is 1 or more, --max-unsigned 0 or more",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    try:
+        report = verify_set(
+            args.root,
+            *keys,
+            retention_days=args.retention_days,
+            max_unsigned=args.max_unsigned,
+        )
+    except SetError as exc:
+        print(f"vigie audit: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, ValueError, NoteError) as exc:  # unreadable, undecodable
+        print(f"vigie audit: {args.root}: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in report.problems:
+        print(f"{args.root}: {problem}")
+    for note in report.notes:
+        print(f"{args.root}: {note}", file=sys.stderr)
+    if report.ok:
+        print(
+            f"{args.root}: ok: {len(report.months)} monthly journals chained "
+            f"({report.months[0]}..{report.months[-1]}), {report.size} entries",
             file=sys.stderr,
         )
     return EXIT_OK if report.ok else EXIT_INVALID
@@ -118,17 +255,25 @@ def cmd_cosign(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         signer = Signer.from_pem(args.name, Path(args.witness_key).read_bytes(), COSIGNATURE)
-    except (OSError, ValueError, NoteError) as exc:
-        print(f"vigie audit cosign: {args.witness_key}: {exc}", file=sys.stderr)
+    except (OSError, ValueError, TypeError, NoteError) as exc:
+        print(f"vigie audit cosign: {args.witness_key}: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     journal = Path(args.journal)
-    notes = read_checkpoints(journal)
+    try:
+        notes = read_checkpoints(journal)
+    except (OSError, ValueError, NoteError) as exc:
+        print(f"{journal}: WITNESS-REFUSED: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_INVALID
     if not notes:
         print(f"{journal}: no checkpoint to cosign", file=sys.stderr)
         return EXIT_INVALID
-    witness = Witness(signer, log, args.state)
+    try:
+        witness = Witness(signer, log, args.state)
+        old = witness.last()[0]
+    except WitnessRefused as exc:
+        print(f"vigie audit cosign: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     new = notes[-1].checkpoint().size
-    old = witness.last()[0]
     lines = (journal / ENTRIES).read_bytes().split(b"\n")[:-1]
     if new > len(lines) or old > new:
         print(f"{journal}: WITNESS-REFUSED: checkpoint {new} beyond the entries", file=sys.stderr)
@@ -145,16 +290,51 @@ def cmd_cosign(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("audit", help="the audit journal: verify, show, keygen")
+    p = sub.add_parser("audit", help="the audit journal: verify, verify-all, show, cosign, keygen")
     aud = p.add_subparsers(dest="audit_command", required=True)
     v = aud.add_parser(
         "verify", help="recompute the tree, check signatures; name the first bad entry"
     )
-    v.add_argument("journal", help="journal directory")
+    v.add_argument("journal", nargs="?", help="journal directory")
     v.add_argument("--key", required=True, help="the journal's verifier key file (NAME.pub)")
     v.add_argument("--witness", help="the witness's verifier key file")
     v.add_argument("--entry", type=int, help="also prove this entry's inclusion")
+    v.add_argument(
+        "--witness-state",
+        nargs="+",
+        metavar="STATE",
+        help="SIZE ROOT the witness last cosigned (root in base64 or hex), or the "
+        "witness's state file: the journal must still hold that tree",
+    )
+    v.add_argument(
+        "--max-unsigned",
+        type=int,
+        metavar="N",
+        help="fail when more than N entries follow the last signed checkpoint",
+    )
     v.set_defaults(func=cmd_verify)
+    a = aud.add_parser(
+        "verify-all",
+        help="every monthly journal of a set and the chain linking them (name what is gone)",
+    )
+    a.add_argument("root", help="the folder of monthly journals (YYYY-MM/)")
+    a.add_argument("--key", required=True, help="the journal's verifier key file (NAME.pub)")
+    a.add_argument("--witness", help="the witness's verifier key file")
+    a.add_argument(
+        "--retention-days",
+        type=int,
+        default=1095,
+        metavar="DAYS",
+        help="the journal's retention (access.journal_retention_days): months removed "
+        "from the start past it are accepted (default 1095)",
+    )
+    a.add_argument(
+        "--max-unsigned",
+        type=int,
+        metavar="N",
+        help="fail when more than N entries of a month follow its last signed checkpoint",
+    )
+    a.set_defaults(func=cmd_verify_all)
     s = aud.add_parser("show", help="list entries, filtered")
     s.add_argument("journal")
     for f in FILTERS:

@@ -45,6 +45,10 @@ class Verifier:
     def id(self) -> bytes:
         return key_id(self.name, self.kind, self.public)
 
+    def same_key(self, other: Verifier) -> bool:
+        """The same Ed25519 public key, whatever the names and types."""
+        return _raw(self.public) == _raw(other.public)
+
     def text(self) -> str:
         raw = base64.b64encode(bytes([self.kind]) + _raw(self.public)).decode()
         return f"{self.name}+{self.id.hex()}+{raw}"
@@ -111,12 +115,24 @@ class SignedNote:
         return self.body + "\n" + "".join(lines)
 
     @classmethod
+    def parse_bytes(cls, data: bytes) -> SignedNote:
+        """The note exactly as stored: signatures are checked over these bytes."""
+        try:
+            return cls.parse(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise NoteError("not a signed note: not UTF-8") from None
+
+    @classmethod
     def parse(cls, text: str) -> SignedNote:
+        if "\r" in text:  # CRLF: not the bytes that were signed
+            raise NoteError("not a signed note: carriage return in the text")
         body, sep, sigs = text.partition("\n\n")
         if not sep or not body:
             raise NoteError("not a signed note: no blank line after the body")
+        if sigs and not sigs.endswith("\n"):
+            raise NoteError("not a signed note: the last line has no newline")
         note = cls(body + "\n")
-        for line in sigs.splitlines():
+        for line in sigs.split("\n")[:-1] if sigs else []:
             try:
                 dash, name, b64 = line.split(" ")
                 sig = base64.b64decode(b64, validate=True)
@@ -152,17 +168,35 @@ class SignedNote:
         """True-ish when a valid signature by `verifier` is on the note: for a log key,
         0; for a cosignature, its timestamp. None when absent or invalid."""
         for name, sig in self.signatures:
-            if name != verifier.name or sig[:4] != verifier.id:
-                continue
-            try:
-                if verifier.kind == ED25519:
-                    verifier.public.verify(sig[4:], self.body.encode())
-                    return 0
-                (t,) = struct.unpack(">Q", sig[4:12])
-                verifier.public.verify(sig[12:], _cosigned(self.body, t))
-                return t
-            except (InvalidSignature, struct.error):
-                continue
+            if name == verifier.name and sig[:4] == verifier.id:
+                t = _check(verifier, self.body, sig)
+                if t is not None:
+                    return t
+        return None
+
+    def verify_all(self, verifier: Verifier) -> int | None:
+        """As `verify`, but every signature line under the verifier's name and key id
+        must verify (one bad line is not hidden by a good one): NoteError otherwise.
+        A line under the same name with another key id is another key's, ignored."""
+        found = None
+        for name, sig in self.signatures:
+            if name == verifier.name and sig[:4] == verifier.id:
+                t = _check(verifier, self.body, sig)
+                if t is None:
+                    raise NoteError(f"a signature by {verifier.name} does not verify")
+                found = t if found is None else found
+        return found
+
+
+def _check(verifier: Verifier, body: str, sig: bytes) -> int | None:
+    try:
+        if verifier.kind == ED25519:
+            verifier.public.verify(sig[4:], body.encode())
+            return 0
+        (t,) = struct.unpack(">Q", sig[4:12])
+        verifier.public.verify(sig[12:], _cosigned(body, t))
+        return t
+    except (InvalidSignature, struct.error):
         return None
 
 

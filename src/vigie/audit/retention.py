@@ -7,7 +7,12 @@ journal is kept as a series of monthly journals under one root:
     ROOT/2026-12/
 
 `JournalSet.current()` opens the journal of the current month (signing a final
-checkpoint of the previous one); `enforce()` deletes the monthly journals whose
+checkpoint of the previous one). The months are chained: a month's journal opens
+with an entry (`action: journal_opened`) naming the month before it in the set and
+recording that month's final signed checkpoint (its size, root and the signed note
+itself); the first month of a deployment says it is the first (`first: true`).
+`vigie audit verify-all ROOT` checks every month and every link, so a month removed,
+swapped, renamed or rewritten is named. `enforce()` deletes the monthly journals whose
 last day is older than the retention, and records each deletion in the current
 journal with the deleted journal's final signed checkpoint (size and root), so an
 auditor sees what was removed, when and why.
@@ -15,15 +20,18 @@ auditor sees what was removed, when and why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import time
 from pathlib import Path
 
-from .journal import Journal, read_checkpoints
-from .note import Signer
+from .journal import MAX_VALUE, Journal, JournalError, read_checkpoints
+from .note import NoteError, SignedNote, Signer
 
 MONTH = "%Y-%m"
+OPENED = "journal_opened"  # the action of a month's opening entry, its link
+CHAIN_RULE = "ACCESS-JOURNAL-CHAIN"
 
 
 def month_of(when: float) -> str:
@@ -46,7 +54,7 @@ class JournalSet:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def months(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _is_month(p.name))
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and is_month(p.name))
 
     def current(self) -> Journal:
         month = month_of(self._clock())
@@ -54,9 +62,66 @@ class JournalSet:
             if self._journal is not None:
                 self._journal.checkpoint()
                 self._journal.close()
-            self._journal = Journal(self.root / month, self.key, clock=self._clock, **self._kw)
-            self._month = month
+                self._journal = None
+            journal = Journal(self.root / month, self.key, clock=self._clock, **self._kw)
+            if journal.size == 0:
+                try:
+                    journal.append(self._opening(month))
+                    journal.checkpoint()
+                except BaseException:  # a full disk: cut back, files closed, try again later
+                    with contextlib.suppress(OSError):
+                        journal.rollback()
+                    raise
+            self._journal, self._month = journal, month
         return self._journal
+
+    def _opening(self, month: str) -> dict:
+        """The entry a month's journal opens with: its link to the month before it."""
+        entry = {"action": OPENED, "decision": "allow", "journal": month, "rule": CHAIN_RULE}
+        before = [m for m in self.months() if m < month]
+        if not before:
+            return {**entry, "previous": "", "first": True,
+                    "reason": "first month of this deployment"}  # fmt: skip
+        previous = before[-1]
+        text, problem = self._final_note(previous)
+        entry.update(previous=previous, reason=f"continues the journal of {previous}")
+        if problem:
+            entry["problem"] = problem[:MAX_VALUE]
+        if text is None:
+            return {**entry, "previous_size": 0, "previous_root": "", "previous_checkpoint": ""}
+        cp = SignedNote.parse(text).checkpoint()
+        return {
+            **entry,
+            "previous_size": cp.size,
+            "previous_root": cp.root.hex(),
+            "previous_checkpoint": text,
+        }
+
+    def _final_note(self, month: str) -> tuple[str | None, str]:
+        """The final signed checkpoint of a closed month (its tail signed now if a crash
+        left one), as the journal's key signed it; and what went wrong, if anything."""
+        try:
+            with Journal(self.root / month, self.key, clock=self._clock, **self._kw) as old:
+                text = old.checkpoint()
+            problem = ""
+        except (OSError, JournalError, NoteError) as exc:  # recorded, never blocking
+            problem = f"{month}: {exc}"
+            try:
+                notes = read_checkpoints(self.root / month)
+            except (OSError, NoteError):
+                notes = []
+            if not notes:
+                return None, problem
+            text = notes[-1].text()
+        note = SignedNote.parse(text)
+        if len(text) > MAX_VALUE:  # many cosignatures: the journal's own signature is enough
+            note.signatures = [s for s in note.signatures if s[0] == self.key.name]
+            text = note.text()
+        return text, problem
+
+    def tick(self) -> bool:
+        """Sign the current month's tail if its interval has passed (see `Journal.tick`)."""
+        return self.current().tick()
 
     def append(self, entry: dict) -> int:
         return self.current().append(entry)
@@ -94,9 +159,9 @@ class JournalSet:
             self._journal = None
 
 
-def _is_month(name: str) -> bool:
+def is_month(name: str) -> bool:
+    """`YYYY-MM` exactly (`2026-1` is not a month's journal)."""
     try:
-        dt.datetime.strptime(name, MONTH)
+        return dt.datetime.strptime(name, MONTH).strftime(MONTH) == name
     except ValueError:
         return False
-    return True

@@ -22,13 +22,23 @@ class WitnessRefused(Exception):
 
 class Witness:
     def __init__(self, signer: Signer, log: Verifier, state: str | Path, *, clock=time.time):
+        if signer.verifier.same_key(log):
+            raise WitnessRefused("the witness's key is the journal's own key")
         self.signer, self.log, self.state, self._clock = signer, log, Path(state), clock
 
     def last(self) -> tuple[int, bytes]:
+        """The size and root last cosigned; WitnessRefused when the state is unreadable
+        (never taken as a fresh start: that would let the log rewrite its history)."""
         if not self.state.exists():
             return 0, b""
-        data = json.loads(self.state.read_text(encoding="utf-8"))
-        return data["size"], base64.b64decode(data["root"])
+        try:
+            data = json.loads(self.state.read_text(encoding="utf-8"))
+            size, root = data["size"], base64.b64decode(data["root"], validate=True)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise WitnessRefused(f"state {self.state} unreadable: {exc}") from None
+        if type(size) is not int or size < 0 or (size and len(root) != 32):
+            raise WitnessRefused(f"state {self.state} unreadable: no size and root")
+        return size, root
 
     def cosign(self, note_text: str, proof: list[bytes]) -> str:
         """Return the note with this witness's cosignature, or raise WitnessRefused."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from vigie.access.competence import people
+from vigie.access.events import JUDICIAL_POLICE_KINDS
 from vigie.access.settings import setting_source, site_settings
 from vigie.rules import Context, Finding, rule
 
@@ -173,6 +174,28 @@ def requisition_approver(ctx: Context):
                 f"authorisation {auth.id} names no requisition_approver: judicial "
                 "requisitions of its cameras will be refused",
                 "set requisition_approver to the holder's designee (AGENCY/sup-N)",
+            )
+
+
+@rule(
+    "ACCESS-REQUISITION-DESIGNEE",
+    "Code de procédure pénale art. 60-1, 77-1-1; the platform's four-eyes principle",
+    "the requisition designee belongs to no judicial police agency: whoever approves a "
+    "requisition could never have recorded it",
+)
+def requisition_designee(ctx: Context):
+    for auth in ctx.inv.authorisations.values():
+        who = (auth.requisition_approver or "").partition("/")[0]
+        agency = ctx.inv.agencies.get(who)
+        if agency is not None and agency.kind in JUDICIAL_POLICE_KINDS:
+            yield Finding(
+                auth,
+                "requisition_approver",
+                f"authorisation {auth.id}: {auth.requisition_approver} is of {agency.id} "
+                f"({agency.kind}), whose officers record requisitions: he could approve "
+                "his own",
+                "the holder designates one of its own people (e.g. its supervision's "
+                "AGENCY/sup-N), never a judicial police officer",
             )
 
 
