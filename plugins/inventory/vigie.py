@@ -126,6 +126,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         try:
             from vigie.errors import InventoryError
             from vigie.options import OptionsError, read_options
+            from vigie.rules import REGISTRY
             from vigie.viewcache import cached_view
         except ImportError as exc:
             raise AnsibleParserError(
@@ -147,7 +148,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 + "\n".join(d.format() for d in exc.errors)
             ) from None
         for warning in warnings:
-            display.warning(warning.format())
+            if not getattr(REGISTRY.get(warning.rule), "review_only", False):
+                display.warning(warning.format())
         self._populate(view)
 
     def _populate(self, view):

@@ -94,6 +94,21 @@ def test_pilot_lists_without_any_warning(pilot_list):
     assert stderr.strip() == ""
 
 
+def test_review_findings_stay_in_validate_not_in_every_ansible_run(pilot_list):
+    """A review-only warning (a camera no agency may see on an event) is for whoever
+    reviews the inventory: `vigie validate` says it, the plugin does not repeat it."""
+    from vigie.loader import check_inventory
+    from vigie.rules import REGISTRY
+
+    review_only = {r.id for r in REGISTRY.values() if r.review_only}
+    assert review_only
+    _inv, diags = check_inventory(PILOT)
+    said = {d.rule for d in diags if d.severity == "warning"}
+    assert said & review_only, "the pilot has cameras no agency sees on an event"
+    _data, stderr = pilot_list
+    assert not any(rule in stderr for rule in review_only)
+
+
 def test_pilot_list_matches_the_golden_file(pilot_list):
     data, _ = pilot_list
     if os.environ.get("VIGIE_UPDATE_GOLDEN"):

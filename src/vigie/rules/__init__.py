@@ -34,6 +34,10 @@ class Rule:
     summary: str
     severity: Severity
     check: Callable[[Context], Iterator[Finding]]
+    # A finding for whoever reviews the inventory (validate, plan, the pull-request
+    # review), not for the operator running a playbook: the inventory plugin does
+    # not repeat it on every ansible-* command.
+    review_only: bool = False
 
 
 @dataclass
@@ -58,11 +62,18 @@ class Context:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, source: str, summary: str, severity: Severity = "error"):
+def rule(
+    rule_id: str,
+    source: str,
+    summary: str,
+    severity: Severity = "error",
+    *,
+    review_only: bool = False,
+):
     def register(fn: Callable[[Context], Iterator[Finding]]):
         if rule_id in REGISTRY:
             raise RuntimeError(f"rule {rule_id} registered twice")
-        REGISTRY[rule_id] = Rule(rule_id, source, summary, severity, fn)
+        REGISTRY[rule_id] = Rule(rule_id, source, summary, severity, fn, review_only)
         return fn
 
     return register

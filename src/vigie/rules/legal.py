@@ -398,6 +398,46 @@ def sdis_purpose(ctx: Context):
 
 
 @rule(
+    "LEGAL-CAMERA-UNSEEN",
+    "CSI L251-2 (purposes); the platform's purpose (images on event only, CSI L252-3)",
+    "a camera some agency may see on an event: one only a judicial requisition reaches "
+    "serves no purpose of L251-2",
+    severity="warning",
+    # For the reviewer of an opt-in or of the inventory (the plan lists it), not
+    # repeated to the operator on every ansible-* run.
+    review_only=True,
+)
+def camera_unseen(ctx: Context):
+    from vigie.access.competence import decide
+    from vigie.access.differential import events_for
+    from vigie.access.events import Request
+
+    agencies = list(ctx.inv.agencies)
+    for site in ctx.inv.sites.values():
+        for cam in site.cameras:
+            name = f"{site.id}/{cam.id}"
+            events = [e for e in events_for(ctx.inv, name) if e.way != "requisition"]
+            if any(
+                decide(
+                    ctx.inv,
+                    Request(f"{agency}/agency", "view_clip", name, event),
+                    representative=True,
+                ).allowed
+                for event in events
+                for agency in agencies
+            ):
+                continue
+            yield Finding(
+                cam,
+                "id",
+                f"camera {name}: no agency may see it on any event, only a judicial "
+                "requisition reaches its footage",
+                "add a transmission decision for a competent agency, a detection class (or "
+                "an alarm source) whose competent agency holds one, or remove the camera",
+            )
+
+
+@rule(
     "LEGAL-ADMIN-NO-VIEW",
     "décret 2022-1152; separation of duties",
     "platform administrators never receive images",
