@@ -190,11 +190,29 @@ def cmd_central(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    """Every rule family, each rule with its stable id and its source."""
+    from vigie.access.rules import DECISION_RULES
+    from vigie.labels import FILE_RULES, OPTIN_SOURCE, OWN_SOURCE, SOURCES_DOC, source_anchors
+    from vigie.review import RULES as OPTIN_RULES
     from vigie.rules import REGISTRY
 
+    def anchors(source: str) -> str:
+        found = source_anchors(source)
+        return f"  -> {SOURCES_DOC}#" + f", {SOURCES_DOC}#".join(found) if found else ""
+
+    print("# Règles de validation de l'inventaire (vigie validate, vigie review)")
     for r in REGISTRY.values():
-        print(f"{r.id:32} {r.severity:8} {r.summary}  [{r.source}]")
-    print("Sources (texts, what each rule takes from them): docs/sources.md")
+        print(f"{r.id:32} {r.severity:8} {r.summary}  [{r.source}]{anchors(r.source)}")
+    print("\n# Règles de décision d'accès aux images (vigie access explain|matrix, journal)")
+    for d in DECISION_RULES.values():
+        print(f"{d.id:32} {d.effect:8} {d.summary}  [{d.source}]{anchors(d.source)}")
+    print("\n# Règles d'adhésion d'une commune (vigie review, vigie plan)")
+    for rule_id, (summary, _hint) in OPTIN_RULES.items():
+        print(f"{rule_id:32} {'error':8} {summary}  [{OPTIN_SOURCE}]")
+    print("\n# Règles de lecture des fichiers (vigie validate)")
+    for rule_id, summary in FILE_RULES.items():
+        print(f"{rule_id:32} {'error':8} {summary}  [{OWN_SOURCE}]")
+    print(f"\nSources (textes et liens, ce que chaque règle en retient) : {SOURCES_DOC}")
     return EXIT_OK
 
 
@@ -252,7 +270,10 @@ def parser() -> argparse.ArgumentParser:
         help="OUTDIR exists and is not empty: delete everything in it first",
     )
     g.set_defaults(func=cmd_generate)
-    sub.add_parser("rules", help="list every rule with its source").set_defaults(func=cmd_rules)
+    sub.add_parser(
+        "rules",
+        help="list every rule (validation, access decision, opt-in, file reading) with its source",
+    ).set_defaults(func=cmd_rules)
     from vigie.access.cli import register as register_access
     from vigie.audit.cli import register as register_audit
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -25,6 +26,7 @@ from typing import Any
 
 from netaddr import AddrFormatError
 
+from vigie import labels
 from vigie.errors import Diagnostic
 from vigie.loader import check_inventory
 from vigie.model import Camera, Inventory, Node, Site
@@ -220,36 +222,40 @@ def checklist(inv: Inventory, site: Site, cam: Camera, diags: list[Diagnostic]) 
         mark = "✗" if broken & set(rules) else "✓"
         return f"{mark} {text} ({', '.join(rules)})"
 
+    road = "filme" if cam.films_public_road else "ne filme pas"
     items = [
         item(
-            f"retention {cam.retention_days} d ≤ authorisation {site.authorisation} "
-            f"({auth.retention_days if auth else '?'} d) ≤ 30 d",
+            f"conservation {cam.retention_days} j ≤ autorisation {site.authorisation} "
+            f"({auth.retention_days if auth else '?'} j) ≤ 30 j",
             "LEGAL-RETENTION-MAX",
             "LEGAL-RETENTION-AUTHORISATION",
             "LEGAL-RETENTION-COLLEGE",
         ),
-        item("purposes: " + ", ".join(cam.purposes), "LEGAL-PURPOSE", "LEGAL-SDIS-PURPOSE"),
+        item("finalités : " + ", ".join(cam.purposes), "LEGAL-PURPOSE", "LEGAL-SDIS-PURPOSE"),
         item(
-            f"area {cam.area or '-'}, {'films' if cam.films_public_road else 'does not film'} "
-            "the public road",
+            f"zone {cam.area or '-'}, {road} la voie publique",
             "LEGAL-COLLEGE-LIVING-AREA",
             "LEGAL-WORKPLACE-AREA",
         ),
-        item(f"{cam.resolution} at {cam.fps} fps", "LEGAL-IMAGE-RESOLUTION", "LEGAL-IMAGE-FPS"),
+        item(
+            f"{cam.resolution} à {cam.fps} images/s",
+            "LEGAL-IMAGE-RESOLUTION",
+            "LEGAL-IMAGE-FPS",
+        ),
     ]
     if cam.sees_homes or cam.privacy_masks:
         items.append(
             item(
-                f"{'sees homes, ' if cam.sees_homes else ''}"
-                f"{len(cam.privacy_masks)} privacy mask(s)",
+                f"{'voit des habitations, ' if cam.sees_homes else ''}"
+                f"{len(cam.privacy_masks)} masque(s) de confidentialité",
                 "LEGAL-PRIVACY-MASK",
             )
         )
     if cam.detection:
-        lawful = "lawful" if lawful_detection(cam, site) else "NOT LAWFUL"
+        lawful = "licite" if lawful_detection(cam, site) else "NON LICITE"
         items.append(
             item(
-                f"detection {'/'.join(cam.detection.classes)} ({lawful})",
+                f"détection {'/'.join(cam.detection.classes)} ({lawful})",
                 "LEGAL-DETECTION-CLASSES",
                 "LEGAL-DETECTION-PUBLIC-ROAD",
             )
@@ -264,16 +270,17 @@ def transmissions(inv: Inventory, site: Site) -> list[str]:
     for tr in site.transmissions:
         agency = inv.agencies.get(tr.agency)
         if agency is None:
-            scope = "unknown agency"
+            scope = "service inconnu"
         elif agency.epci:
             scope = f"EPCI {agency.epci}"
         elif agency.commune:
             scope = f"commune {agency.commune}"
         else:
-            scope = agency.kind
+            scope = labels.AGENCY_KINDS.get(agency.kind, agency.kind)
         name = agency.name if agency else tr.agency
         out.append(
-            f"{name} (`{tr.agency}`), decision {tr.decision or 'NONE'}, {tr.mode}, scope {scope}"
+            f"{name} (`{tr.agency}`), décision {tr.decision or 'AUCUNE'}, {tr.mode}, "
+            f"périmètre {scope}"
         )
     return out
 
@@ -299,18 +306,62 @@ def who_can_see(inv: Inventory, site: Site, cam: Camera) -> list[str] | None:
             except Exception:  # the access policy is another module's contract; never fail a plan
                 return None
             if verdict.allowed:
-                allowed.append(agency)
+                allowed.append(labels.agency_label(inv.agencies, agency))
             elif agency in receivers or not receivers:  # why the site's own receivers cannot
                 why.setdefault(verdict.reason, verdict.rule)
-        reasons = "; ".join(f"{text} ({rule})" for text, rule in sorted(why.items()))
-        shown = ", ".join(allowed) or f"nobody: {reasons}"
-        out.append(f"{name} ({action}): {shown}")
+        said = {rule: labels.DECISION_RULES_FR.get(rule, text) for text, rule in why.items()}
+        reasons = "; ".join(f"{text} ({rule})" for rule, text in sorted(said.items()))
+        shown = ", ".join(allowed) or f"personne : {reasons}"
+        event = labels.EVENT_CLASSES.get(name, name)
+        out.append(f"{event} (`{name}`, {labels.ACTIONS.get(action, action)}) : {shown}")
     return out
 
 
 def _address(plan: NetworkPlan, site: Site, cam: Camera) -> str:
     sp = plan.sites.get(site.id)
     return sp.camera_address(cam.id) if sp and cam.id in sp.camera_numbers else "?"
+
+
+def rule_source(rule: str) -> str:
+    """The source of any rule id the plan cites: validation, opt-in or access decision."""
+    if rule in REGISTRY:
+        return REGISTRY[rule].source
+    if rule.startswith("OPTIN-"):
+        return labels.OPTIN_SOURCE
+    if rule in labels.FILE_RULES:
+        return labels.OWN_SOURCE
+    try:
+        from vigie.access.rules import DECISION_RULES
+    except ImportError:
+        return ""
+    return DECISION_RULES[rule].source if rule in DECISION_RULES else ""
+
+
+RULE_ID = re.compile(r"\b(?:LEGAL|ACCESS|OPTIN|REF|NET|STORAGE|FIBRE|CAPACITY|FLEET|SCHEDULE|"
+                     r"YAML|SCHEMA)-[A-Z0-9-]*[A-Z0-9]\b")  # fmt: skip
+
+
+def legend(text: str) -> list[str]:
+    """The legend of the plan: the words used, and every rule cited with its source."""
+    out = [
+        "### Légende",
+        "",
+        "- **ajouté / modifié / retiré** : ce que la demande change par rapport à la branche "
+        "cible; *provisoire jusqu'à la fusion* : une autre fusion peut prendre l'adresse avant.",
+        "- ✓ la règle est respectée, ✗ elle ne l'est pas (la demande est alors refusée).",
+        "- Les identifiants entre `accents graves` sont ceux de l'inventaire; les identifiants "
+        "de règles (LEGAL-…, ACCESS-…, OPTIN-…) sont stables et listés par `vigie rules`.",
+        "- Conservation en jours (j); débits en Mbit/s; disques en Go (GB).",
+        "",
+    ]
+    cited = sorted(set(RULE_ID.findall(text)))
+    if cited:
+        out += ["| règle | source (textes liés dans docs/sources.md) |", "|---|---|"]
+        for rule in cited:
+            source = rule_source(rule)
+            out.append(f"| {rule} | {labels.source_links(source) if source else '-'} |")
+        out.append("")
+    return out
 
 
 def render_plan(
@@ -320,15 +371,16 @@ def render_plan(
     *,
     picture: str | None = None,
 ) -> str:
-    out = ["## vigie plan", ""]
+    out = ["## vigie plan : ce que change la demande", ""]
     errors = [d for d in diags if d.severity == "error"]
     warnings = [d for d in diags if d.severity == "warning"]
     d = diff(before, after)
     moved = allocation_changes(before, after)
     refused = bool(errors or moved or any(site.cameras for site in d.sites_removed))
     out.append(
-        f"**{'REFUSED' if refused else 'valid'}**: {len(after.sites)} sites, "
-        f"{after.camera_count()} cameras; {len(errors)} error(s), {len(warnings)} warning(s)."
+        f"**{'REFUSÉE' if refused else 'valide'}** : {len(after.sites)} sites, "
+        f"{after.camera_count()} caméras; {len(errors)} erreur(s), "
+        f"{len(warnings)} avertissement(s)."
     )
     out.append("")
     if diags:
@@ -339,14 +391,16 @@ def render_plan(
     def provisional(site_id: str, cam_id: str | None = None) -> str:
         new = base_plan is None or site_id not in base_plan.sites
         new = new or (cam_id is not None and cam_id not in base_plan.sites[site_id].camera_numbers)
-        return " *(provisional until merged)*" if new else ""
+        return " *(provisoire jusqu'à la fusion)*" if new else ""
 
-    out += ["### Existing allocations", ""]
+    out += ["### Allocations existantes", ""]
     if moved:
-        out.append("**Refused** (allocations never move: restore them from the target branch):")
+        out.append(
+            "**Refusé** (une allocation ne bouge jamais : la restaurer depuis la branche cible) :"
+        )
         out += [f"- {text} ({rule})" for rule, _sid, text in moved]
     else:
-        out.append("No existing address, prefix, VLAN or lock entry moves.")
+        out.append("Aucune adresse, aucun préfixe, VLAN ou emplacement du lock ne bouge.")
     out.append("")
 
     out += ["### Sites", ""]
@@ -357,76 +411,85 @@ def render_plan(
             if sp
             else "?"
         )
+        kind = labels.SITE_KINDS.get(site.kind, site.kind)
         out.append(
-            f"- **added** `{site.id}` ({site.kind}, INSEE {site.insee}): "
-            f"{len(site.cameras)} cameras; {nets}{provisional(site.id)}"
+            f"- **ajouté** `{site.id}` {site.name} ({kind}, `{site.kind}`, INSEE {site.insee}) : "
+            f"{len(site.cameras)} caméras; {nets}{provisional(site.id)}"
         )
     for site, changes in d.sites_changed:
-        out.append(f"- **changed** `{site.id}`: {_changes(changes)}")
+        out.append(f"- **modifié** `{site.id}` : {_changes(changes)}")
     for site in d.sites_removed:
         refused = (
-            " — **refused** while its footage may be within retention (OPTIN-SITE-RETENTION):"
-            " remove its cameras first"
+            " — **refusé** tant que ses images peuvent être encore conservées "
+            "(OPTIN-SITE-RETENTION) : retirer d'abord ses caméras"
             if site.cameras
             else ""
         )
         out.append(
-            f"- **removed** `{site.id}` ({len(site.cameras)} cameras); its slot stays reserved"
+            f"- **retiré** `{site.id}` ({len(site.cameras)} caméras); son emplacement reste réservé"
             + refused
         )
     if not (d.sites_added or d.sites_changed or d.sites_removed):
-        out.append("No site added, removed or changed.")
+        out.append("Aucun site ajouté, retiré ou modifié.")
     out.append("")
 
-    out += ["### Cameras", ""]
+    out += ["### Caméras", ""]
     for site, cam in d.cameras_added:
         out.append(
-            f"- **added** `{cam.host_name}` {_address(plan, site, cam)}"
+            f"- **ajoutée** `{cam.host_name}` {_address(plan, site, cam)}"
             f"{provisional(site.id, cam.id)}"
         )
     for _site, cam, changes in d.cameras_changed:
-        out.append(f"- **changed** `{cam.host_name}`: {_changes(changes)}")
+        out.append(f"- **modifiée** `{cam.host_name}` : {_changes(changes)}")
     for site, cam in d.cameras_removed:
-        out.append(f"- **removed** `{site.id}-{cam.id}`")
+        out.append(f"- **retirée** `{site.id}-{cam.id}`")
     if not (d.cameras_added or d.cameras_changed or d.cameras_removed):
-        out.append("No camera added, removed or changed.")
+        out.append("Aucune caméra ajoutée, retirée ou modifiée.")
     out.append("")
 
-    out += ["### Agencies", ""]
-    out += [f"- **added** `{a.id}` ({a.kind}): {a.name}" for a in d.agencies_added]
-    out += [f"- **changed** `{a.id}`: {_changes(c)}" for a, c in d.agencies_changed]
-    out += [f"- **removed** `{a.id}`" for a in d.agencies_removed]
+    out += ["### Services destinataires", ""]
+    out += [
+        f"- **ajouté** {a.name} (`{a.id}`, {labels.AGENCY_KINDS.get(a.kind, a.kind)})"
+        for a in d.agencies_added
+    ]
+    out += [
+        f"- **modifié** {labels.agency_label(after.agencies, a.id)} : {_changes(c)}"
+        for a, c in d.agencies_changed
+    ]
+    out += [f"- **retiré** {a.name} (`{a.id}`)" for a in d.agencies_removed]
     if not (d.agencies_added or d.agencies_changed or d.agencies_removed):
-        out.append("No agency added, removed or changed.")
+        out.append("Aucun service ajouté, retiré ou modifié.")
     out.append("")
 
     reviewed = [(s, c) for s, c in d.cameras_added] + [(s, c) for s, c, _ in d.cameras_changed]
     if reviewed:
-        out += ["### Legal checklist of new and changed cameras", ""]
+        out += ["### Contrôle légal des caméras nouvelles ou modifiées", ""]
         for site, cam in reviewed:
             out.append(f"- `{cam.host_name}`")
             out += [f"  - {x}" for x in checklist(after, site, cam, diags)]
         out.append("")
     if d.cameras_added:
-        out += ["### Transmissions of new cameras (agency, decision, scope)", ""]
+        out += ["### Transmissions des nouvelles caméras (service, décision, périmètre)", ""]
         for site, cam in d.cameras_added:
             items = transmissions(after, site)
-            out.append(f"- `{cam.host_name}`: " + ("; ".join(items) or "none"))
+            out.append(f"- `{cam.host_name}` : " + ("; ".join(items) or "aucune"))
         out.append("")
     if reviewed:
-        out += ["### Who can see what on an event", ""]
+        out += ["### Qui peut voir quoi lors d'un événement", ""]
         for site, cam in reviewed:
             seen = who_can_see(after, site, cam)
             if seen is None:
-                out.append("The access policy (`vigie.access`) is not available in this tree.")
+                out.append(
+                    "La politique d'accès (`vigie.access`) n'est pas disponible dans cette version."
+                )
                 break
-            out.append(f"- `{cam.host_name}`: " + "; ".join(seen))
+            out.append(f"- `{cam.host_name}` : " + "; ".join(seen))
         out.append("")
 
     out += [
-        "### Fibre load (limit 70 %)",
+        "### Charge des fibres (limite 70 %)",
         "",
-        "| segment | capacity | load before → after |",
+        "| segment | capacité | charge avant → après |",
         "|---|---|---|",
     ]
     load_before = segment_loads_kbps(before) if before else {}
@@ -440,18 +503,19 @@ def render_plan(
                 f"({kbps / 10 / seg.capacity_mbps:.1f} %) |"
             )
     if out[-1] == "|---|---|---|":
-        out.append("| (no change) | | |")
+        out.append("| (aucun changement) | | |")
     out.append("")
     if picture:
         out += [
-            f"Fibre tree, load before (upper stroke) and after (lower): [{picture}]({picture})",
+            "Arbre des fibres, charge avant (trait du haut) et après (bas) : "
+            f"[{picture}]({picture})",
             "",
         ]
 
     out += [
-        "### Storage per recorder",
+        "### Stockage par enregistreur",
         "",
-        "| recorder | disk | needed before → after |",
+        "| enregistreur | disque | besoin avant → après |",
         "|---|---|---|",
     ]
     need_before = recorder_needs_gb(before) if before else {}
@@ -463,11 +527,12 @@ def render_plan(
                 if sid in after.sites
                 else None
             )
-            shown = f"{disk:,} GB" if disk else "no such recorder"  # REF-RECORDER says why
+            shown = f"{disk:,} GB" if disk else "enregistreur inexistant"  # REF-RECORDER says why
             out.append(f"| {sid}-rec{n} | {shown} | {_cell(prev, need, 'GB')} |")
     if out[-1] == "|---|---|---|":
-        out.append("| (no change) | | |")
+        out.append("| (aucun changement) | | |")
     out.append("")
+    out += legend("\n".join(out))
     return "\n".join(out)
 
 
@@ -487,7 +552,7 @@ def plan_change(
     after, diags = check_inventory(directory, today=today)
     if after is None:
         text = (
-            "## vigie plan\n\n**INVALID**\n\n```\n"
+            "## vigie plan : ce que change la demande\n\n**INVALIDE**\n\n```\n"
             + "\n".join(d.format() for d in diags)
             + "\n```\n"
         )

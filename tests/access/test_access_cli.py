@@ -51,7 +51,11 @@ def test_matrix_csv_and_markdown():
     assert ("col-houdan/portail", "intrusion", "ggd78") in yes
     assert not any(agency == "vigie-ops" for _c, _e, agency in yes)
     md = vigie("access", "matrix", PILOT).stdout
-    assert "| col-houdan/portail | cd78-supervision (owner), ggd78 (force-competent) |" in md
+    assert (
+        "| `col-houdan/portail` (Collège François Mauriac) | Centre de supervision départemental "
+        "(cd78-supervision), propriétaire; Groupement de gendarmerie départementale des Yvelines "
+        "(ggd78), force compétente |"
+    ) in md
 
 
 def test_export_writes_a_policy_set_that_validates(tmp_path):
@@ -89,7 +93,8 @@ def test_audit_keygen_verify_show(tmp_path):
     r = vigie("audit", "verify", tmp_path / "j", "--key", pub, "--entry", "12")
     assert r.returncode == 0, r.stdout + r.stderr
     shown = vigie("audit", "show", tmp_path / "j", "--operator", "ggd78/op-0008").stdout
-    assert len(shown.splitlines()) == 15 and "segment_served" in shown
+    rows = [x for x in shown.splitlines() if not x.startswith("#") and "règle" not in x]
+    assert len(rows) == 15 and all("segment_served" in x for x in rows), shown
     lines = (tmp_path / "j" / ENTRIES).read_text().splitlines(keepends=True)
     lines[17] = lines[17].replace("segment_served", "segment_refused")
     (tmp_path / "j" / ENTRIES).write_text("".join(lines))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -25,3 +26,23 @@ def overlay(target: Path, *layers: Path) -> Path:
     for layer in layers:
         shutil.copytree(layer, target, dirs_exist_ok=True)
     return target
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def committed_base(tmp_path: Path) -> Path:
+    """A git repository whose first commit holds the base inventory in `inv/`
+    (what `vigie plan --base` compares a change with)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo / "inv")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    return repo

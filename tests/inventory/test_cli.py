@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inventory_support import BASE, PILOT
+from inventory_support import BASE, PILOT, committed_base
 
 VIGIE = [sys.executable, "-m", "vigie.cli"]
 
@@ -77,21 +77,8 @@ def test_summary_lists_sites_and_fibre():
     assert "col-rameau-versailles" in result.stdout and "seg-dc-versailles" in result.stdout
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_plan_shows_what_a_commune_pull_request_does(tmp_path: Path):
-    repo = tmp_path / "repo"
-    shutil.copytree(BASE, repo / "inv")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    repo = committed_base(tmp_path)
     (repo / "inv" / "sites" / "mairie.yml").write_text("""\
 sites:
   - id: mairie-versailles
@@ -108,8 +95,9 @@ sites:
     result = vigie("plan", "inv", "--base", "HEAD", cwd=repo)
     assert result.returncode == 0, result.stdout
     text = result.stdout
-    assert "**added** `mairie-versailles`" in text and "VLAN" in text
-    assert "**added** `mairie-versailles-parvis`" in text and "1 privacy mask(s)" in text
+    assert "**ajouté** `mairie-versailles`" in text and "VLAN" in text
+    assert "**ajoutée** `mairie-versailles-parvis`" in text
+    assert "1 masque(s) de confidentialité" in text
     assert "| seg-a | 1,000 Mbit/s | 0 → 2 Mbit/s" in text
     assert "| dc-rec1 |" in text
     assert "`college`" not in text  # unchanged sites are not listed

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from inventory_support import BASE, REPO
+from inventory_support import BASE, REPO, committed_base
 
 VIGIE = [sys.executable, "-m", "vigie.cli"]
 PRODUCTION = REPO / "inventories" / "production"
@@ -121,21 +121,8 @@ def test_an_inventory_root_still_reports_its_schema_errors(tmp_path: Path):
 # --- plan with an unknown git ref -----------------------------------------------------
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_plan_with_an_unknown_ref_says_so_in_one_line(tmp_path: Path):
-    repo = tmp_path / "repo"
-    shutil.copytree(BASE, repo / "inv")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    repo = committed_base(tmp_path)
     result = vigie("plan", "inv", "--base", "nosuch", cwd=repo)
     assert result.returncode == 2
     assert result.stdout == ""

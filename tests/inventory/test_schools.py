@@ -9,13 +9,12 @@ on its cameras, or once in its site's `camera_defaults`.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from inventory_support import BASE, TODAY, overlay
+from inventory_support import TODAY, committed_base, overlay
 
 from vigie.loader import check_inventory
 
@@ -102,21 +101,8 @@ def test_the_collèges_are_still_covered(tmp_path: Path):
     assert found.severity == "error" and "films a collège playground" in found.message
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_the_plan_marks_the_school_camera(tmp_path: Path):
-    repo = tmp_path / "repo"
-    shutil.copytree(BASE, repo / "inv")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "base")
+    repo = committed_base(tmp_path)
     (repo / "inv" / "sites" / "ecole.yml").write_text(
         ECOLE.format(camera="{id: cour, area: playground, school: true}", extra="")
     )
@@ -125,5 +111,5 @@ def test_the_plan_marks_the_school_camera(tmp_path: Path):
         capture_output=True, text=True, cwd=repo, timeout=120,
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"✗ area playground, does not film the public road ({RULE}" in result.stdout
-    assert "✓ area playground" not in result.stdout
+    assert f"✗ zone playground, ne filme pas la voie publique ({RULE}" in result.stdout
+    assert "✓ zone playground" not in result.stdout

@@ -71,16 +71,18 @@ def test_scaffold_then_plan_a_new_commune(repo: Path):
     code, plan, err = run("plan", inv(repo), "--base", "main", "--picture", str(svg),
                           "--today", TODAY.isoformat())  # fmt: skip
     assert code == 0, plan + err
-    assert "- **added** `mairie-ablis` (commune_building, INSEE 78003)" in plan
-    assert "*(provisional until merged)*" in plan
-    assert "- **added** `mairie-ablis-parvis` 10.128." in plan
-    assert "(LEGAL-RETENTION-MAX" in plan and "✓ purposes" in plan
-    assert "`pm-ca-rambouillet-territoires`), decision AP-78-2026-0001" in plan
+    added = "- **ajouté** `mairie-ablis` Mairie de Ablis (bâtiment communal, `commune_building`"
+    assert added + ", INSEE 78003)" in plan
+    assert "*(provisoire jusqu'à la fusion)*" in plan
+    assert "- **ajoutée** `mairie-ablis-parvis` 10.128." in plan
+    assert "(LEGAL-RETENTION-MAX" in plan and "✓ finalités" in plan
+    assert "`pm-ca-rambouillet-territoires`), décision AP-78-2026-0001" in plan
     assert "| seg-dc-rambouillet | 1,000 Mbit/s | 0 → 4 Mbit/s" in plan
     assert "](fibre.svg)" in plan
     # from vigie.access: nobody sees a camera without a detector on a detector event
-    assert "`mairie-ablis-cour`: intrusion (view_clip): nobody: " in plan
-    assert "requisition (export): " in plan
+    clip = "voir l'enregistrement autour de l'événement"
+    assert f"`mairie-ablis-cour` : intrusion (détecteur) (`intrusion`, {clip}) : personne" in plan
+    assert "réquisition judiciaire (`requisition`, exporter l'enregistrement) : " in plan
     tree = ET.parse(svg)  # well-formed SVG with one stroke per segment and side
     lines = tree.getroot().findall("{http://www.w3.org/2000/svg}line")
     segments = (repo / "inventories/production/fibre.yml").read_text().count("ends:")
@@ -115,9 +117,9 @@ def test_plan_lists_a_changed_setting_of_an_existing_camera(repo: Path):
     )
     code, plan, err = run("plan", inv(repo), "--base", "main", "--today", TODAY.isoformat())
     assert code == 0, plan + err
-    assert "- **changed** `mairie-maule-mairie-entree`: retention_days: 15 → 10" in plan
-    assert "No camera added" not in plan
-    assert "`mairie-maule-mairie-entree`\n  - ✓ retention 10 d" in plan
+    assert "- **modifiée** `mairie-maule-mairie-entree` : retention_days: 15 → 10" in plan
+    assert "Aucune caméra ajoutée" not in plan
+    assert "`mairie-maule-mairie-entree`\n  - ✓ conservation 10 j" in plan
 
 
 def review(repo: Path, *extra: str) -> tuple[int, str]:
@@ -148,7 +150,7 @@ def test_review_refuses_a_moved_allocation(repo: Path):
     assert code == 1
     assert re.search(r"netplan.lock.yml:\d+: OPTIN-ALLOCATION-MOVED: site `mairie-maule`", out)
     code, plan, _ = run("plan", inv(repo), "--base", "main")
-    assert code == 1 and "**Refused**" in plan and "lock slot 7 → 40" in plan
+    assert code == 1 and "**Refusé**" in plan and "lock slot 7 → 40" in plan
 
 
 def test_review_refuses_a_reused_slot(repo: Path):
@@ -166,8 +168,8 @@ def test_review_refuses_removing_a_site_within_retention(repo: Path):
     assert code == 1
     assert "OPTIN-SITE-RETENTION: site mairie-maule is removed with 3 camera(s)" in out
     code, plan, _err = run("plan", inv(repo), "--base", "main")
-    assert code == 1 and "**REFUSED**" in plan
-    assert "- **removed** `mairie-maule` (3 cameras)" in plan and "**refused**" in plan
+    assert code == 1 and "**REFUSÉE**" in plan
+    assert "- **retiré** `mairie-maule` (3 caméras)" in plan and "**refusé**" in plan
 
 
 def test_review_annotates_changed_lines_for_github(repo: Path):
@@ -204,5 +206,5 @@ def test_plan_of_an_invalid_network_is_a_plan_not_a_traceback(repo: Path):
     edit(repo / "inventories/production/departement.yml", "supernet: 10.", "supernet: yes 10.")
     code, plan, err = run("plan", inv(repo), "--base", "main")
     assert code == 1, plan + err
-    assert "**REFUSED**" in plan and "NET-PREFIX" in plan
+    assert "**REFUSÉE**" in plan and "NET-PREFIX" in plan
     assert "département `supernet`" in plan  # the moved allocation is still reported

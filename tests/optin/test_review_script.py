@@ -111,7 +111,7 @@ def test_github_pull_request_of_a_new_commune(clone: Path, tmp_path: Path, forge
     assert done.returncode == 0, done.stdout + done.stderr
     assert "commune=78003" in done.stdout
     assert "review: make targets: test-inventory" in done.stdout
-    assert "- **added** `mairie-ablis`" in summary.read_text()
+    assert "- **ajouté** `mairie-ablis`" in summary.read_text()
     assert (clone / "review-out" / "fibre.svg").read_text().startswith("<svg")
     [(path, headers, body)] = received
     assert path == "/repos/cd78/vigie/issues/7/comments"
@@ -149,7 +149,7 @@ def test_gitlab_merge_request_editing_another_commune(clone: Path, tmp_path: Pat
     [(path, headers, body)] = received  # the plan is posted for a refused change too
     assert path == "/api/v4/projects/42/merge_requests/3/notes"
     assert headers["PRIVATE-TOKEN"] == "test-token"
-    assert "REFUSED" in body["body"]
+    assert "**REFUSÉE**" in body["body"]
     assert (
         "](https://gitlab.example.org/cd78/vigie/-/jobs/99/artifacts/file/review-out/fibre.svg)"
         in body["body"]

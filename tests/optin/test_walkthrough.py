@@ -72,7 +72,7 @@ def test_the_walkthrough_works(tmp_path: Path):
     assert "mairie-ablis" in commune.read_text()
     assert "mairie-ablis:" in (repo / "inventories/production/netplan.lock.yml").read_text()
     plan = next(out for step, out in outputs.items() if step.startswith("vigie plan"))
-    assert "- **added** `mairie-ablis-parvis`" in plan and "](fibre.svg)" in plan
+    assert "- **ajoutée** `mairie-ablis-parvis`" in plan and "](fibre.svg)" in plan
     assert (repo / "fibre.svg").read_text().startswith("<svg")
     review = next(out for step, out in outputs.items() if "review.sh" in step)
     assert "commune=78003" in review and "review: passed" in review

@@ -192,13 +192,39 @@ def _matches(entry: dict, args: argparse.Namespace) -> bool:
     return all(getattr(args, f) in (None, values[f]) for f in FILTERS)
 
 
+SHOW_LEGEND = (
+    "# décision : autorisé ou refusé; action, service, opérateur et caméra : identifiants de "
+    "l'inventaire; règle : identifiant stable de la règle de décision (`vigie rules`), ses "
+    "textes sont liés dans docs/sources.md"
+)
+
+
+def _show_header(journal: str) -> str:
+    columns = [
+        f"{'n°':>8}",
+        f"{'date (heure de Paris, Europe/Paris)':44}",
+        f"{'décision':8}",
+        f"{'action':18}",
+        f"{'qui':24}",
+        f"{'caméra':28}",
+        "règle",
+        "motif",
+    ]
+    return (
+        f"# Journal d'audit {journal} : une ligne par décision d'accès aux images\n"
+        f"{SHOW_LEGEND}\n" + " ".join(columns) + "\n"
+    )
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from vigie.audit.journal import ENTRIES
+    from vigie.labels import DECISIONS, datetime_fr
 
     path = Path(args.journal) / ENTRIES
     if not path.is_file():
         print(f"vigie audit show: no journal at {args.journal}", file=sys.stderr)
         return EXIT_USAGE
+    header = args.format != "json"
     with open(path, encoding="utf-8") as f:
         for line in f:
             try:
@@ -211,12 +237,16 @@ def cmd_show(args: argparse.Namespace) -> int:
             if args.format == "json":
                 sys.stdout.write(line)
                 continue
+            if header:
+                sys.stdout.write(_show_header(args.journal))
+                header = False
             actor = entry.get("actor") or {}
             who = actor.get("operator") or actor.get("agency") or "-"
+            decision = entry.get("decision", "")
             fields = [
                 f"{entry['seq']:>8}",
-                f"{entry.get('time', '')!s:>14}",
-                f"{entry.get('decision', ''):5}",
+                f"{datetime_fr(entry.get('time')):44}",
+                f"{DECISIONS.get(decision, decision):8}",
                 f"{entry.get('action', ''):18}",
                 f"{who:24}",
                 f"{entry.get('camera') or '-':28}",
@@ -224,6 +254,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 entry.get("reason") or "",
             ]
             sys.stdout.write(" ".join(fields).rstrip() + "\n")
+    if header:
+        print(f"{args.journal}: aucune entrée ne correspond", file=sys.stderr)
     return EXIT_OK
 
 
@@ -335,7 +367,7 @@ def register(sub) -> None:
         help="fail when more than N entries of a month follow its last signed checkpoint",
     )
     a.set_defaults(func=cmd_verify_all)
-    s = aud.add_parser("show", help="list entries, filtered")
+    s = aud.add_parser("show", help="list entries, filtered (text: in French, dates in Paris time)")
     s.add_argument("journal")
     for f in FILTERS:
         s.add_argument(f"--{f}")
