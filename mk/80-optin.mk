@@ -14,7 +14,7 @@ lint-ci: setup ## the forges' pipeline and Renovate files against their schemas 
 	shellcheck scripts/review.sh scripts/setup.sh scripts/lock.sh scripts/sbom.sh scripts/gateway-wheelhouse.sh scripts/versions.sh
 
 test-optin: setup lint-ci ## opt-in: hostile input, scaffold, plan, review script, walkthrough
-	$(BIN)/pytest -q -p no:cacheprovider tests/optin
+	$(BIN)/pytest -q -p no:cacheprovider tests/optin tests/docs
 
 bench-optin: setup ## vigie validate: CPU and memory per MB of input, four shapes, four sizes
 	$(BIN)/python benchmarks/validate_cost/bench.py
