@@ -41,6 +41,16 @@ EVENT_BURST = 10
 EVENT_JOIN_S = 1.0
 # The largest event or alarm payload read (a detector's event is about 300 bytes).
 EVENT_MAX_BYTES = 16 * 1024
+# Grants cannot chain without limit: one agency views one camera for one class of
+# anomaly at most GRANT_CAP_VIEWING_S of windows over any GRANT_CAP_PERIOD_S; a
+# further event opens nothing and the département's supervision is told (a camera
+# that keeps raising the same anomaly is broken, misplaced or watched: people decide).
+GRANT_CAP_VIEWING_S = 8 * 3600
+GRANT_CAP_PERIOD_S = 24 * 3600
+GRANT_CAP_TELL_EVERY_S = 3600  # while capped, the supervision is reminded hourly
+# A publisher refused for its rate (a flood: a broken or compromised detector) is
+# reported to the supervision at most once in this many seconds.
+FLOOD_ALERT_EVERY_S = 600
 # The audit journal signs a checkpoint every JOURNAL_CHECKPOINT_ENTRIES entries or
 # JOURNAL_CHECKPOINT_S seconds, whichever comes first: the tail no checkpoint vouches
 # for yet stays that small.

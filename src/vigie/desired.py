@@ -414,6 +414,8 @@ class _Builder:
             "broker__acl": inputs["acl"],
             # The port the site gateways open to it (gateway_policy).
             "access_gateway__recorder_url": f"http://{{address}}:{SEGMENT_PORT}",
+            # The detector hosts' still-image servers (detector_host__snapshot_port).
+            "access_gateway__snapshot_url": f"http://{{address}}:{SNAPSHOT_PORT}",
         }
         for host in hosts:
             name = central_host_name(host.id)

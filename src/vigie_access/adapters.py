@@ -50,6 +50,9 @@ class ModelPolicy:
             v = self.engine.authorize(req)
         return Verdict(v.allowed, v.rule, v.reason)
 
+    def supervision_agencies(self) -> list[str]:
+        return sorted(a.id for a in self.inv.agencies.values() if a.kind == "departement")
+
     def terms(self, site: str) -> AccessTerms:
         s = site_settings(self.inv, self.inv.sites[site])
         m = dt.timedelta(minutes=1)

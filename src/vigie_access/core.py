@@ -16,6 +16,10 @@ from vigie.central import (
     EVENT_JOIN_S,
     EVENT_MAX_AGE_S,
     EVENT_MAX_AHEAD_S,
+    FLOOD_ALERT_EVERY_S,
+    GRANT_CAP_PERIOD_S,
+    GRANT_CAP_TELL_EVERY_S,
+    GRANT_CAP_VIEWING_S,
     CameraSource,
     notification_topic,
 )
@@ -124,6 +128,8 @@ class AccessCore:
         # agency -> the cameras the policy makes it competent for (the model is fixed
         # for the service's life)
         self._competent_cameras: dict[str, set[str]] = {}
+        # what the supervision was last told, and when: (kind, subject) -> time
+        self._told: dict[tuple[str, str], dt.datetime] = {}
 
     # -- journal -----------------------------------------------------------------
     def log(self, action: str, result: str, rule: str, now: dt.datetime, **fields) -> None:
@@ -162,6 +168,31 @@ class AccessCore:
             payload=r.payload,
             size=r.size,
         )
+        if r.reason == "rate-limit":  # a flood: the detector is broken or compromised
+            self.tell_supervision(
+                "flood",
+                r.publisher,
+                now,
+                FLOOD_ALERT_EVERY_S,
+                publisher=r.publisher,
+                topic=r.topic,
+                reason=r.detail,
+            )
+
+    def tell_supervision(
+        self, kind: str, subject: str, now: dt.datetime, every_s: float, **doc
+    ) -> None:
+        """An anomaly of the platform itself (a flood, a grant cap reached), told to the
+        département's supervision on its own topic, once per subject every `every_s`."""
+        last = self._told.get((kind, subject))
+        if last is not None and (now - last).total_seconds() < every_s:
+            return
+        self._told[(kind, subject)] = now
+        for agency in self.policy.supervision_agencies():
+            try:
+                self.publish(notification_topic(agency), {"alert": kind, "time": iso(now), **doc})
+            except Exception:  # the broker is down: the journal entry is the trace
+                continue
 
     def on_event(self, doc: dict | Rejection, origin: str, now: dt.datetime) -> list[Grant]:
         """A detector's event or a building's alarm: grants for the competent agencies.
@@ -208,6 +239,8 @@ class AccessCore:
             if joined is not None:
                 grants.append(joined)
                 continue
+            if self._capped(site, camera, cls, c, source.key, event_id, terms, now):
+                continue
             g, created = self.store.add_grant_once(
                 event_id=event_id,
                 agency=c.agency,
@@ -249,6 +282,39 @@ class AccessCore:
                 event=event_id,
             )
         return grants
+
+    def _capped(self, site, camera, cls, c, source, event_id, terms, now) -> bool:
+        """True when this grant would take the agency past GRANT_CAP_VIEWING_S of windows
+        on the camera for the class over the last GRANT_CAP_PERIOD_S: journaled, the
+        supervision told, no grant (an event delivered again keeps its grant)."""
+        if self.store.has_grant(event_id, c.agency):
+            return False
+        since = now - dt.timedelta(seconds=GRANT_CAP_PERIOD_S)
+        used = self.store.viewing_since(source, c.agency, cls, since)
+        wanted = (terms.before + terms.after).total_seconds()
+        if used + wanted <= GRANT_CAP_VIEWING_S:
+            return False
+        self.log(
+            "grant_capped",
+            "refused",
+            "ACCESS-GRANT-CAP",
+            now,
+            agency=c.agency,
+            camera=source,
+            event=event_id,
+            reason=f"{int(used)} s of windows granted over the last {GRANT_CAP_PERIOD_S} s",
+        )
+        self.tell_supervision(
+            "grant_cap",
+            f"{site}/{camera}/{cls}/{c.agency}",
+            now,
+            GRANT_CAP_TELL_EVERY_S,
+            camera=f"{site}/{camera}",
+            agency=c.agency,
+            event_class=cls,
+            viewing_s=int(used),
+        )
+        return True
 
     def _join(self, key, event_id, event_time, terms, rule, camera, now) -> Grant | None:
         """The agency's open grant this event joins, extended to cover it (never past

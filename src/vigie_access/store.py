@@ -188,6 +188,24 @@ class Store:
             g = self._grants[grant_id] = _grant(row)
             return g
 
+    def viewing_since(self, source: str, agency: str, cls: str, since: dt.datetime) -> float:
+        """Seconds of viewing windows granted to the agency on the camera for the class
+        by grants created at or after `since` (the grant cap's sliding period)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT window_start, window_end FROM grants"
+                " WHERE source=? AND agency=? AND cls=? AND created>=?",
+                (source, agency, cls, iso(since)),
+            ).fetchall()
+        return sum((parse(end) - parse(start)).total_seconds() for start, end in rows)
+
+    def has_grant(self, event_id: str, agency: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM grants WHERE event_id=? AND agency=?", (event_id, agency)
+            ).fetchone()
+        return row is not None
+
     def joined(self, event_id: str, agency: str) -> Grant | None:
         """The grant an event joined for this agency, if it joined one."""
         row = self._db.execute(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from vigie.audit.journal import ENTRIES, LEAVES
+from vigie.audit.merkle import leaf_hash
+
 
 def sample(i: int) -> dict:
     return {
@@ -15,3 +18,15 @@ def sample(i: int) -> dict:
         "reason": "token valid, segment inside the window",
         "time": 1_700_000_000 + i,
     }
+
+
+def lines(path):
+    return (path / ENTRIES).read_bytes().split(b"\n")[:-1]
+
+
+def write_lines(path, rows):
+    (path / ENTRIES).write_bytes(b"".join(r + b"\n" for r in rows))
+
+
+def rewrite_leaves(path):
+    (path / LEAVES).write_bytes(b"".join(leaf_hash(r) for r in lines(path)))

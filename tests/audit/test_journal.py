@@ -7,25 +7,13 @@ import json
 import shutil
 
 import pytest
-from audit_support import sample
+from audit_support import lines, rewrite_leaves, sample, write_lines
 
 from vigie.audit.journal import CHECKPOINTS, ENTRIES, LEAVES, Journal, JournalError
 from vigie.audit.merkle import leaf_hash, verify_inclusion
 from vigie.audit.note import Checkpoint, SignedNote, Signer
 from vigie.audit.verify import verify
 from vigie.audit.witness import Witness, WitnessRefused
-
-
-def lines(path):
-    return (path / ENTRIES).read_bytes().split(b"\n")[:-1]
-
-
-def write_lines(path, rows):
-    (path / ENTRIES).write_bytes(b"".join(r + b"\n" for r in rows))
-
-
-def rewrite_leaves(path):
-    (path / LEAVES).write_bytes(b"".join(leaf_hash(r) for r in lines(path)))
 
 
 def test_an_intact_journal_verifies(journal_dir, log_key, witness_key):

@@ -13,26 +13,14 @@ import subprocess
 import sys
 
 import pytest
-from audit_support import sample
+from audit_support import lines, rewrite_leaves, sample, write_lines
 
-from vigie.audit.journal import CHECKPOINTS, ENTRIES, LEAVES, Journal, checkpoint_name
+from vigie.audit.journal import CHECKPOINTS, LEAVES, Journal, checkpoint_name
 from vigie.audit.merkle import Levels, leaf_hash
 from vigie.audit.note import COSIGNATURE, DASH, Checkpoint, SignedNote, Signer, Verifier
 from vigie.audit.verify import verify
 from vigie.audit.witness import Witness, WitnessRefused
 from vigie.cli import main
-
-
-def lines(path):
-    return (path / ENTRIES).read_bytes().split(b"\n")[:-1]
-
-
-def write_lines(path, rows):
-    (path / ENTRIES).write_bytes(b"".join(r + b"\n" for r in rows))
-
-
-def rewrite_leaves(path):
-    (path / LEAVES).write_bytes(b"".join(leaf_hash(r) for r in lines(path)))
 
 
 def state_of(tmp_path) -> tuple[int, bytes]:

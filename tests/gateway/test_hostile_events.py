@@ -445,44 +445,6 @@ def test_hypothesis_arbitrary_json(topic, value):
 # -- the core's side: a real AccessCore on the pilot's model, a list for a journal ----------
 
 
-class ListJournal:
-    def __init__(self):
-        self.entries: list[dict] = []
-
-    def append(self, entry: dict) -> None:
-        self.entries.append(entry)
-
-
-@pytest.fixture(scope="module")
-def pilot():
-    from gw_procs import ROOT
-
-    from vigie.loader import load_inventory
-
-    return load_inventory(ROOT / "inventories/pilot")
-
-
-@pytest.fixture
-def core(pilot, tmp_path):
-    from vigie_access.adapters import ModelPolicy
-    from vigie_access.core import AccessCore
-    from vigie_access.store import Store
-
-    notes: list[tuple[str, dict]] = []
-    c = AccessCore(
-        store=Store(tmp_path / "access.sqlite"),
-        policy=ModelPolicy(pilot),
-        tokens=None,
-        journal=ListJournal(),
-        sources=central.camera_sources(pilot),
-        publish=lambda topic, doc: notes.append((topic, doc)),
-        segment_seconds=2,
-        recorder_url=lambda _source: "",
-    )
-    c.notes = notes
-    return c
-
-
 def event_doc(t: dt.datetime, kind: str = "person", camera: str = CAMERA) -> dict:
     return {"site": SITE, "camera": camera, "class": "intrusion", "kind": kind, "time": stamp(t)}
 

@@ -119,3 +119,31 @@ def test_the_access_gateway_fetches_on_the_port_the_gateways_open():
 
     url = Config.model_fields["snapshot_url"].default
     assert url == f"http://{{address}}:{SNAPSHOT_PORT}"
+
+
+def test_the_gateway_fetches_still_images_where_the_model_serves_them(tmp_path, monkeypatch):
+    """The still-image port has one home (vigie.desired.SNAPSHOT_PORT): changed there,
+    the detector hosts serve on it and the gateway's rendered configuration asks it."""
+    import jinja2
+    import yaml
+
+    from vigie import desired
+
+    monkeypatch.setattr(desired, "SNAPSHOT_PORT", 9189)
+    _inv, state = build("pilot", tmp_path)
+    assert {h.vars["detector_host__snapshot_port"] for h in detector_hosts(state)} == {9189}
+    central = state.group_vars["central"]
+    assert central["access_gateway__snapshot_url"] == "http://{address}:9189"
+
+    role = PILOT.parent.parent / "roles" / "access_gateway"
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.filters["to_json"] = lambda v: __import__("json").dumps(v)
+    role_vars = {**defaults, **central, "access_gateway__segment_seconds": 4}
+    text = env.from_string((role / "templates" / "config.yml.j2").read_text()).render(role_vars)
+    config = yaml.safe_load(text)
+    assert config["snapshot_url"] == "http://{address}:9189"
+    # The service reads it into its configuration (no default of its own wins).
+    from vigie_access.config import Config
+
+    assert Config.model_validate(config).snapshot_url == "http://{address}:9189"
