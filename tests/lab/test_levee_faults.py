@@ -474,4 +474,10 @@ def test_the_live_view_ends_within_one_segment(lab, workdir, inv, cam, agency):
     n = len(journal(lab))
     assert get(op, seg, tok).status_code == 403
     journaled(lab, "ACCESS-GRANT-EXPIRED", op.identity, n)
-    assert op.session().get(f"{op.url}{window}", timeout=20).json()["live"] is False
+    # Once the live view is over, the grant's window is refused too (and journaled):
+    # an export, with its four eyes, is the way to the footage.
+    n = len(journal(lab))
+    w = op.session().get(f"{op.url}{window}", timeout=20)
+    assert w.status_code == 403 and w.json()["rule"] == "ACCESS-GRANT-EXPIRED", w.text
+    entries = [e for e in journal(lab)[n:] if e.get("action") == "window_refused"]
+    assert entries and entries[-1]["grant"] == g["id"], entries
