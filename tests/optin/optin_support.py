@@ -5,7 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import os
+import pty
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from vigie.cli import main
@@ -53,3 +58,28 @@ sites:
 
 def site(site_id: str, *camera_lines: str) -> str:
     return SITE.format(id=site_id) + "".join(f"      - {line}\n" for line in camera_lines)
+
+
+def commune_new_in_a_terminal(root: Path, insee: str, answers: list[str], *extra: str):
+    """`vigie commune new --insee INSEE` in a real pseudo-terminal (the technician's):
+    each answer typed once its question is on the screen. (exit code, transcript)."""
+    main_fd, secondary = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "vigie.cli", "commune", "new", "--insee", insee,
+         "--dir", str(root), *extra],
+        stdin=secondary, stdout=secondary, stderr=secondary, env={**os.environ, "TERM": "dumb"},
+    )  # fmt: skip
+    os.close(secondary)
+    transcript = b""
+    for answer in answers:  # answer each question once it is on the screen
+        deadline = time.monotonic() + 60
+        seen = len(transcript)
+        while b":" not in transcript[seen:] and time.monotonic() < deadline:
+            transcript += os.read(main_fd, 4096)
+        os.write(main_fd, answer.encode() + b"\n")
+    try:
+        while chunk := os.read(main_fd, 4096):
+            transcript += chunk
+    except OSError:  # the child closed the terminal
+        pass
+    return child.wait(timeout=60), transcript.decode(errors="replace")

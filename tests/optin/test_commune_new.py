@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from optin_support import PRODUCTION, TODAY, run
+from optin_support import PRODUCTION, TODAY, commune_new_in_a_terminal, run
 
 from vigie.loader import load_inventory
 from vigie.reference import reference
@@ -136,35 +136,12 @@ TERMINAL_ANSWERS = [
 
 
 def test_a_wrong_camera_in_the_terminal_is_asked_again(tmp_path: Path):
-    import os
-    import pty
-    import subprocess
-    import sys
-    import time
-
     root = tmp_path / "inv"
     shutil.copytree(PRODUCTION, root)
-    main, secondary = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "vigie.cli", "commune", "new", "--insee", "78005",
-         "--dir", str(root), "--today", TODAY.isoformat()],
-        stdin=secondary, stdout=secondary, stderr=secondary, env={**os.environ, "TERM": "dumb"},
-    )  # fmt: skip
-    os.close(secondary)
-    transcript = b""
-    for answer in TERMINAL_ANSWERS:
-        deadline = time.monotonic() + 60
-        seen = len(transcript)
-        while b":" not in transcript[seen:] and time.monotonic() < deadline:
-            transcript += os.read(main, 4096)
-        os.write(main, answer.encode() + b"\n")
-    try:
-        while chunk := os.read(main, 4096):
-            transcript += chunk
-    except OSError:  # the child closed the terminal
-        pass
-    text = transcript.decode(errors="replace")
-    assert child.wait(timeout=60) == 0, text
+    code, text = commune_new_in_a_terminal(
+        root, "78005", TERMINAL_ANSWERS, "--today", TODAY.isoformat()
+    )
+    assert code == 0, text
     assert "'Mairie Achères' is not a site id" in text
     assert "site id sdis-cs-poissy is taken" in text
     assert "'Parvis Nord' is not a camera id" in text

@@ -6,15 +6,10 @@ sees a TTY, asks, and reads the answers typed in it.
 
 from __future__ import annotations
 
-import os
-import pty
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from optin_support import PRODUCTION
+from optin_support import PRODUCTION, commune_new_in_a_terminal
 
 ANSWERS = [
     "AP-78-2026-0042",  # authorisation
@@ -36,27 +31,8 @@ ANSWERS = [
 def test_questions_in_a_terminal(tmp_path: Path):
     root = tmp_path / "inv"
     shutil.copytree(PRODUCTION, root)
-    main, secondary = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "vigie.cli", "commune", "new", "--insee", "78005",
-         "--dir", str(root)],
-        stdin=secondary, stdout=secondary, stderr=secondary, env={**os.environ, "TERM": "dumb"},
-    )  # fmt: skip
-    os.close(secondary)
-    transcript = b""
-    for answer in ANSWERS:  # answer each question once it is on the screen
-        deadline = time.monotonic() + 60
-        seen = len(transcript)
-        while b":" not in transcript[seen:] and time.monotonic() < deadline:
-            transcript += os.read(main, 4096)
-        os.write(main, answer.encode() + b"\n")
-    try:
-        while chunk := os.read(main, 4096):
-            transcript += chunk
-    except OSError:  # the child closed the terminal
-        pass
-    assert child.wait(timeout=60) == 0, transcript.decode(errors="replace")
-    text = transcript.decode(errors="replace")
+    code, text = commune_new_in_a_terminal(root, "78005", ANSWERS)
+    assert code == 0, text
     assert "Préfecture authorisation reference" in text and "Police municipale" in text
     written = (root / "communes" / "78005-acheres.yml").read_text()
     assert "- id: mairie-acheres" in written and 'commune: "78005"' in written
