@@ -1,4 +1,4 @@
-# Roles (issue 3): molecule + testinfra for every role, on systemd containers
+# Roles: molecule + testinfra for every role, on systemd containers
 # built locally (docs/build-host.md), plus the unit tests of the roles' helper scripts.
 #   make test-roles            all roles, MOLECULE_JOBS scenarios at a time
 #   make molecule-<role>       one role (e.g. make molecule-recorder)
@@ -48,7 +48,7 @@ $(BIN)/python scripts/test-failures.py $(ROLES:%=$(CURDIR)/$(MOLECULE_LOGS)/%.xm
 endef
 
 # CPU cost of a privacy-masked stream (re-encoded) next to a copied one, with
-# the recorder's own ffmpeg command lines (issue 8). System python3: the
+# the recorder's own ffmpeg command lines. System python3: the
 # recorder's script imports GStreamer's gi.
 .PHONY: bench-recorder
 BENCH_TARGETS += bench-recorder

@@ -1,4 +1,4 @@
-# The detector (issue 4): package, image, camera simulator, tests and benchmarks.
+# The detector: package, image, camera simulator, tests and benchmarks.
 #   make test-detector    unit tests on real footage, replay, the image as a running container
 #   make bench-detector   fire, intrusion, tamper, false-alarm and real-service tables
 #                         BENCH_HOURS (video hours per false-alarm condition, default 24),

@@ -1,4 +1,4 @@
-# The lab (issue 3): a pilot site brought up for real, see lab/README.md.
+# The lab: a pilot site brought up for real, see lab/README.md.
 #   make lab        bring the lab up, converge twice, print what runs
 #   make lab-down   remove every vigie-lab-* container, network and volume
 #   make test-lab   the end-to-end tests (bring the lab up if needed, down at the end)

@@ -1,4 +1,4 @@
-# Pulumi stacks (issue 5): pulumi/README.md. The lab's side lives in lab/detectors/.
+# Pulumi stacks: pulumi/README.md. The lab's side lives in lab/detectors/.
 #   make test-pulumi       program, components, policy pack, committed stacks (mocks, no CLI),
 #                          and the lab's replay of the declared containers (no Docker)
 #   make lab-detectors     the lab stack's detectors (pulumi up, or the mock run replayed)

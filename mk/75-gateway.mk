@@ -1,4 +1,4 @@
-# The levée de doute (issue 10): vigie-access, nginx auth_request, mosquitto TLS.
+# The levée de doute: vigie-access, nginx auth_request, mosquitto TLS.
 #   make test-gateway    real mosquitto, nginx and vigie-access on 127.0.0.1, footage cut by ffmpeg
 #   make bench-gateway   auth_request decisions/s, per service core-s, p50/p99 (50/200/1000 viewers,
 #                        open loop and saturation, lean mTLS client + ab), event -> grant

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor hls.js for the operator's page at build time (issue 10): the npm
+# Vendor hls.js for the operator's page at build time: the npm
 # package at a pinned version, checked against its registry integrity (SHA-512),
 # copied to src/vigie_access/static/hls.min.js (git-ignored). Idempotent.
 set -euo pipefail

@@ -1,4 +1,4 @@
-"""Speed of access on event and of the audit journal (issue 9), on one core.
+"""Speed of access on event and of the audit journal, on one core.
 
 Prints each figure beside its goal, and side-by-side ratios:
 - per-segment check (token + certificate binding + camera + window): goal >= 5,000/s;

@@ -1,4 +1,4 @@
-"""Gateway benchmark (issue 10), on loopback with the real servers of tests/gateway:
+"""Gateway benchmark, on loopback with the real servers of tests/gateway:
 
 1. nginx auth_request: every request of a viewer (a keep-alive mutual-TLS
    connection; HEAD of a segment, so nginx asks vigie-access, then the recorder)
@@ -17,7 +17,7 @@
 2. Event -> grant -> notification: 100 detector events published one by one;
    time from the detector's PUBLISH to the competent agency's notification.
 
-Goals (issue 10): >= 2,000 decisions/s per core, p99 <= 10 ms; event to
+Goals: >= 2,000 decisions/s per core, p99 <= 10 ms; event to
 notification <= 1 s. With 2 CPUs or more the service is pinned to CPU 1 and
 nginx and the load generator to CPU 0 (BENCH_PIN=0: no pinning), so each side's
 cost is its own; other jobs on the machine still share both (the load average is

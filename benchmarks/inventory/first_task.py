@@ -4,7 +4,7 @@ The generated 4,000-camera département through the vigie plugin, and the very
 same hosts, groups and variables as a static YAML inventory: CPU seconds
 (user + system of the child) and wall seconds until the first task starts
 (callback `callback/first_task.py` stops the run there), and the ratio.
-Goal (issue 8): at most 2 s of CPU through the plugin and at least 10x faster
+Goal: at most 2 s of CPU through the plugin and at least 10x faster
 than static YAML. Run alone: `python benchmarks/inventory/first_task.py`.
 """
 

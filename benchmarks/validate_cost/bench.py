@@ -1,4 +1,4 @@
-"""Cost of `vigie validate` per MB of input (`make bench-optin`, issue 12).
+"""Cost of `vigie validate` per MB of input (`make bench-optin`).
 
 Goal: at most 1 s of CPU and 200 MB of peak memory per MB of input, for any
 file under the size cap, dense flow-style lists included. Each shape below is

@@ -1,4 +1,4 @@
-"""One answer to "which detector host analyses which camera" (issue 8).
+"""One answer to "which detector host analyses which camera".
 
 A site with two detector hosts: the inventory plugin's host variables (read
 through the real `ansible-inventory`) and the containers the Pulumi program

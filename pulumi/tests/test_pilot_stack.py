@@ -213,7 +213,7 @@ def test_detectors_read_the_substream_and_keep_snapshots_for_the_camera_s_retent
 
 
 def test_each_container_uses_its_host_s_client_certificate_read_only(recorded, inventory):
-    """TLS with a client certificate (issue 10): the host's identity is the broker
+    """TLS with a client certificate: the host's identity is the broker
     user whose ACL (vigie.central) lists this container's cameras and health topic;
     the key is a read-only bind mount, never uploaded nor in the configuration."""
     from vigie_stack.detector_config import CERT_FILE, KEY_FILE, TLS_DIR

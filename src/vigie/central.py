@@ -177,7 +177,7 @@ def broker_users(inv: Inventory, fleet: FleetPlan | None = None) -> list[BrokerU
             read=[f"{TOPIC_PREFIX}/+/+/events", f"{TOPIC_PREFIX}/+/alarms/+"],
         )
     )
-    # The DPO office's client reads break-glass alerts (issue 9: the DPO is alerted).
+    # The DPO office's client reads break-glass alerts (the DPO is alerted).
     users.append(BrokerUser(DPO_IDENTITY, "service", read=[DPO_ALERTS]))
     return sorted(users, key=lambda u: u.name)
 

@@ -280,8 +280,8 @@ def gateway_policy(
         )
     if site.recorders:
         # Agencies never reach a recorder: they view through the access gateway,
-        # which checks every segment request against a grant and journals it
-        # (issue 10); the recorders' segment servers answer the gateway only.
+        # which checks every segment request against a grant and journals it;
+        # the recorders' segment servers answer the gateway only.
         for host in dept.central:
             flows.append(
                 _flow(
@@ -293,7 +293,7 @@ def gateway_policy(
                 )
             )
     # The event's still image stays on the detector host that made it: the access
-    # gateway fetches it there, after its own check and journal entry (issue 10).
+    # gateway fetches it there, after its own check and journal entry.
     # Each detector host's address on the recorders VLAN only, not the whole VLAN.
     for det in site.detector_hosts:
         address = plan.sites[site.id].detector_address(det.id)
@@ -555,7 +555,7 @@ class _Builder:
                 continue
             for cam in other.cameras:
                 recorded[cam.recorder].append((other.id, state.cameras[f"{other.id}/{cam.id}"]))
-        # The access gateway's hosts read every recorder's segments (issue 10); replies
+        # The access gateway's hosts read every recorder's segments; replies
         # leave by the VLAN the request came in on (strict rp_filter), so each one is
         # routed through the site gateway on the recorders VLAN.
         readers = list(dict.fromkeys(h.address for h in self.inv.departement.central))
@@ -596,7 +596,7 @@ class _Builder:
                 },
             )
         by_host = {h.host.name: h for h in state.fleet.hosts}
-        # The access gateway's hosts fetch the events' still images (issue 10). The
+        # The access gateway's hosts fetch the events' still images. The
         # replies must leave by the recorders VLAN, where the requests came in (strict
         # rp_filter): the administration prefix's route does it, central hosts are on
         # that prefix (NET-ADMIN-SERVICES).

@@ -40,7 +40,7 @@ def _int_to_str(value: Any) -> Any:
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")]
 Insee = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d[0-9AB]\d{3}$")]
 Siren = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d{9}$")]
-# Strict scalars (issue 12): YAML `yes` is a boolean, not a number of days, and
+# Strict scalars: YAML `yes` is a boolean, not a number of days, and
 # "12" or " " is text, not a number or a reference. Every field uses these.
 Int = StrictInt
 Date = Annotated[dt.date, Strict()]  # a YAML date, not a number of seconds
@@ -225,7 +225,7 @@ class Transmission(Node):
     mode: Literal["on_event", "permanent"] = "on_event"
 
 
-# Pseudonymous identities (issue 9): `<agency or site id>/<role>-<number>`, the subject of
+# Pseudonymous identities: `<agency or site id>/<role>-<number>`, the subject of
 # a certificate or a group of the agency's directory; never a person's name.
 Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")]
 
@@ -392,7 +392,7 @@ class Authorisation(Node):
     issued: Date
     expires: Date
     retention_days: Int = Field(ge=1)
-    # Who approves judicial requisitions for the holder (pseudonymous, issue 9).
+    # Who approves judicial requisitions for the holder (pseudonymous).
     requisition_approver: Pseudonym | None = None
 
 

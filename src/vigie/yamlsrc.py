@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
 
 from vigie.errors import Diagnostic
 
-# Caps on input (issue 12): validation costs about 3.5 s of CPU and 170 MB of memory
+# Caps on input: validation costs about 3.5 s of CPU and 170 MB of memory
 # per MB of dense YAML (benchmarks/validate_cost), so a hostile pull request is
 # bounded to ~15 s per file and ~1 min for the whole inventory. A real file is KBs;
 # the whole Yvelines with 40,000 cameras is about 4 MB.

@@ -1,1 +1,1 @@
-"""vigie-access: the levée de doute service (issue 10); docs/levee-de-doute.md."""
+"""vigie-access: the levée de doute service; docs/levee-de-doute.md."""

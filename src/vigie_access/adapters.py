@@ -1,4 +1,4 @@
-"""The policy the service asks, bound to the one model: issue 9's Cedar policy
+"""The policy the service asks, bound to the one model: the Cedar policy
 (`vigie.access.policy.AccessPolicy`) and access settings, read from the inventory."""
 
 from __future__ import annotations

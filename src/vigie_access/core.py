@@ -1,6 +1,6 @@
 """The access service's decisions: events -> grants -> notifications, tokens, and
 the check nginx asks for on every playlist and segment request. Every decision
-is journaled (issue 9's Merkle journal) with the rule that took it."""
+is journaled (the Merkle journal) with the rule that took it."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ class AccessCore:
 
     # -- journal -----------------------------------------------------------------
     def log(self, action: str, result: str, rule: str, now: dt.datetime, **fields) -> None:
-        """One journal entry in issue 9's vocabulary: decision allow/deny, the actor,
+        """One journal entry in the vocabulary: decision allow/deny, the actor,
         the camera as SITE/CAMERA, the rule; `time` is added by the journal."""
         del now  # the journal stamps its own clock
         actor = {k: fields.pop(k) for k in ("agency", "operator") if fields.get(k)}

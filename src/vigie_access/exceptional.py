@@ -1,4 +1,4 @@
-"""The two other ways to footage besides an event (issue 9's policy decides both):
+"""The two other ways to footage besides an event (the policy decides both):
 
 - **break-glass**: a supervisor, with a written reason, opens a camera for the
   site's `break_glass_min`; the DPO is alerted (`vigie/dpo/alerts`) and the grant

@@ -1,4 +1,4 @@
-"""Every decision of the service goes to issue 9's Merkle journal (`vigie.audit`).
+"""Every decision of the service goes to the Merkle journal (`vigie.audit`).
 
 The journal's signing key lives with the service's keys (created on the host by
 `vigie-access keygen`, never in git); its public key (`journal.vkey`, C2SP

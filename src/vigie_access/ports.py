@@ -1,5 +1,5 @@
 """What the access service needs from the policy, the tokens and the journal
-(issue 9's `vigie.access` and `vigie.audit`); `adapters.py` binds them to the model.
+(the `vigie.access` and `vigie.audit`); `adapters.py` binds them to the model.
 Tokens are `vigie.access.tokens.TokenAuthority`, used as is."""
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def build_core(cfg, inv: Inventory, metrics: Metrics) -> tuple[AccessCore, Bus]:
         snapshot_url=snapshot_url,
     )
     core_box.append(core)
-    # The policy set in force is journaled at every start (issue 9: "policy deployed").
+    # The policy set in force is journaled at every start ("policy deployed").
     text = core.policy.engine.policies
     core.log(
         "policy_deployed",

@@ -1,4 +1,4 @@
-"""Every refusal of issue 10 is a 403 from nginx (auth_request) or the API, and
+"""Every refusal is a 403 from nginx (auth_request) or the API, and
 is journaled with the rule that refused it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pieces of the decision path made faster (issue 10's p99 goal) decide exactly
+"""The pieces of the decision path made faster (the p99 goal) decide exactly
 as before: the token cache and the segment name parser."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Only the access gateway reaches a recorder's segment server (issue 10), in the
+"""Only the access gateway reaches a recorder's segment server, in the
 model's firewall policy: every site gateway's forward rules, checked against the
 recorders' addresses with netaddr (not with the policy's own names)."""
 

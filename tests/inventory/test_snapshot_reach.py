@@ -1,4 +1,4 @@
-"""Only the access gateway reaches a detector host's still images (issue 10), in the
+"""Only the access gateway reaches a detector host's still images, in the
 model: the detector hosts' role inputs (readers, port, a route back by the VLAN the
 requests come in on) and every site gateway's forward rules, checked against the
 detector hosts' addresses with netaddr (not with the policy's own names)."""

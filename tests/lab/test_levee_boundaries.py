@@ -1,4 +1,4 @@
-"""What the levée de doute must keep closed in the lab, by real traffic (issue 10):
+"""What the levée de doute must keep closed in the lab, by real traffic:
 a detector cannot publish for another site's camera (the broker's ACL, from the
 model; the refusal is in the broker's log), and only the central host reaches a
 recorder's segment server (tcp 8088)."""

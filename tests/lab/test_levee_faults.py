@@ -1,4 +1,4 @@
-"""The levée de doute's refusals and faults in the lab, by real traffic (issue 10):
+"""The levée de doute's refusals and faults in the lab, by real traffic:
 what tests/gateway proves on loopback, now on the lab's hosts.
 
 A real event first: camera `col-rameau-versailles-hall` is paused and its

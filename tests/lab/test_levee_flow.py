@@ -1,4 +1,4 @@
-"""The levée de doute in the lab, by real traffic only (issue 10).
+"""The levée de doute in the lab, by real traffic only.
 
 A lab camera simulator is paused: the detector that watches it (Pulumi lab
 stack, TLS client certificate of its host) raises a real `signal_loss` tamper

@@ -1,4 +1,4 @@
-"""Who may see which footage, when: the access policy derived from the inventory (issue 9).
+"""Who may see which footage, when: the access policy derived from the inventory.
 
 - `vigie.access.competence`: the model's own derivation of who is competent (the law as code).
 - `vigie.access.cedar`: the same law as a Cedar policy set, schema and entities.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-# The three lawful ways in (issue 9); anything else is refused (ACCESS-WAY-OTHER).
+# The three lawful ways in; anything else is refused (ACCESS-WAY-OTHER).
 WAYS = ("detector", "alarm", "requisition")
 # What a detector or a building alarm reports.
 CLASSES = ("intrusion", "tamper", "fire")

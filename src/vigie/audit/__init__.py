@@ -1,4 +1,4 @@
-"""The audit journal nobody can rewrite (issue 9).
+"""The audit journal nobody can rewrite.
 
 - `vigie.audit.merkle`: RFC 6962/9162 tree hashing, inclusion and consistency proofs.
 - `vigie.audit.note`: C2SP signed notes: `tlog-checkpoint` (Ed25519) and `tlog-cosignature`.

@@ -1,4 +1,4 @@
-"""Access on event (issue 9): the inventory's access model, checked at `vigie validate`.
+"""Access on event: the inventory's access model, checked at `vigie validate`.
 
 Who is competent for an event is derived (vigie.access.competence) and decided by
 the policy engine; these rules check that what the inventory declares makes those

@@ -1,4 +1,4 @@
-"""The snapshot server (issue 10): the detector host serves its events' still
+"""The snapshot server: the detector host serves its events' still
 images read-only to the access gateway and to nothing else.
 
 Real traffic from two other containers: `vigie-mol-detector_host-gateway`

@@ -1,4 +1,4 @@
-"""The segment server (issue 10): the recorder serves its segments read-only to
+"""The segment server: the recorder serves its segments read-only to
 the access gateway and to nothing else.
 
 Real traffic from two other containers: `vigie-mol-recorder-gateway`
