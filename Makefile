@@ -38,4 +38,4 @@ lint: setup $(LINT_TARGETS) ## ruff, yamllint, ansible-lint (profile production)
 bench: setup $(BENCH_TARGETS) ## benchmarks; prints figures and ratios
 
 clean: ## remove the virtualenv and caches (not the lab: see lab-down)
-	rm -rf $(VENV) .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache build

@@ -8,7 +8,7 @@ root=$(cd "$here/.." && pwd)
 version=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$here/src/vigie_detector/__init__.py")
 image=vigie/detector:$version
 
-src_hash=$(cd "$here" && { cat Dockerfile .dockerignore requirements.lock pyproject.toml;
+src_hash=$(cd "$here" && { cat Dockerfile .dockerignore vigie_schedule.sha256 requirements.lock pyproject.toml;
   find src/vigie_detector -name '*.py' | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)
 have=$(docker image inspect -f '{{ index .Config.Labels "vigie.source-hash" }}' "$image" 2>/dev/null || true)
 if [ "$have" = "$src_hash" ]; then

@@ -15,10 +15,15 @@ target=(--only-binary=:all: --implementation cp --python-version 3.11 --abi cp31
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64
         --platform manylinux2014_x86_64 --platform any)
 
+# The opening-hours module is the recorder role's file; staged at every call (the
+# Dockerfile checks it against vigie_schedule.sha256, so a stale copy fails the build).
+stage_schedule() { install -m 0644 "$here/../roles/recorder/files/vigie_schedule.py" "$out/"; }
+
 stamp=$out/.lock-sha256
 want=$(cat "$here/requirements.lock" "$here/pyproject.toml" | sha256sum | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then echo "$out"; exit 0; fi
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then stage_schedule; echo "$out"; exit 0; fi
 rm -rf "$out"; mkdir -p "$out"
+stage_schedule
 "$bin/pip" download -q --no-deps --require-hashes "${target[@]}" -r "$here/requirements.lock" -d "$out" \
   2> >(grep -v "is ignored" >&2)
 cp "$here/requirements.lock" "$out/requirements.lock"

@@ -25,7 +25,7 @@ import paho.mqtt.client as mqtt
 import requests
 
 from lab import docker_cli as d
-from lab.central import fetch_ca, identity_files
+from lab.central_credentials import fetch_ca, identity_files
 from vigie import central
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +36,8 @@ EVENT_TIMEOUT_S = 60
 # The camera `make lab` shows; the tests provoke theirs at another one (the
 # detector raises one event per kind and camera per cool-down, 300 s).
 DEMO_CAMERA = "hdd-versailles-accueil"
+# How long `make lab` measures the live view of the levée de doute it shows.
+LIVE_SECONDS = 20
 # What a paused stream is to the detector (vigie_detector.tamper: no frame for
 # signal_loss_after_s).
 KIND = "signal_loss"
@@ -219,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--camera", default=DEMO_CAMERA, help="camera host (<site>-<camera>)")
+    parser.add_argument(
+        "--live-seconds", type=float, default=LIVE_SECONDS,
+        help="how long the competent operator's live view is measured (0: not at all)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     console = Console()
     if not STATE.exists():
@@ -265,7 +271,57 @@ def main(argv: list[str] | None = None) -> int:
                 f"[link]https://{state['central'][0]['address']}{note['url']}[/link] with its "
                 f"certificate (playlist [cyan]/hls/{note['grant']}/index.m3u8[/])"
             )
+        if competent and args.live_seconds > 0:
+            return show_live(console, state, inv, competent, p, Path(tmp), args.live_seconds)
     return 0 if competent else 1
+
+
+def recording_live(state: dict, cam: dict, timeout: float) -> bool:
+    """Wait until the camera's recorder writes its live buffer again (2 segments)."""
+    from vigie.desired import DesiredState
+    from vigie.loader import load_inventory
+    from vigie.options import read_options
+
+    container = state["hosts"][cam["recorder"]]["container"]
+    # The buffer's folder as the model hands it to this recorder's role.
+    options = read_options(state["inventory"])
+    desired = DesiredState.build(load_inventory(options.data_dir), options)
+    buffer = desired.hosts[cam["recorder"]].vars["recorder__live_buffer_path"]
+    playlist = f"{buffer}/{cam['id']}/live.m3u8"
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if d.docker("exec", container, "cat", playlist, check=False).count(".ts") >= 2:
+            return True
+        time.sleep(1)
+    return False
+
+
+def show_live(console, state, inv, competent, p: Provoked, workdir: Path, seconds: float) -> int:
+    """The first competent operator clicks "Direct": the latency read off the picture."""
+    from lab import live_view
+
+    agency = next((a for a, _n in competent if inv.agencies[a].operators), None)
+    if agency is None:
+        console.print("[yellow]no competent agency has an operator: no live view to show[/]")
+        return 1
+    client = Client(state, inv.agencies[agency].operators[0], workdir)
+    grant = grant_of(client, p)
+    if grant is None:
+        console.print(f"[red]{agency}: the service lists no grant for this event[/]")
+        return 1
+    # The camera was paused to raise the event: its recorder gave the stream up and
+    # reconnects with a back-off; its live buffer is empty until then.
+    if not recording_live(state, p.camera, timeout=60):
+        console.print(f"[red]{p.camera['id']}: its recorder's live buffer did not come back[/]")
+        return 1
+    console.print(f'{agency}\'s operator clicks "Direct" (headless Chromium, {seconds:.0f} s)…')
+    try:
+        seen = live_view.watch(state, workdir / "live", client, grant, seconds)
+        console.print(f"[bold]live view[/], glass to glass: {seen.summary()}")
+    except (AssertionError, RuntimeError) as exc:
+        console.print(f"[red]live view: {exc}[/]")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

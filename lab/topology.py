@@ -1,22 +1,31 @@
-"""What the lab must run, derived from the inventory plugin's output.
+"""What the lab must run, derived from the desired state.
 
-The lab never plans addresses itself: it reads the host variables the vigie
-inventory plugin gives every managed host (docs/CONTRACT.md) and turns them into
-docker networks (one per VLAN of a site), systemd containers at the planned
-addresses, camera simulators at the cameras' planned addresses and the few lab-only
-helpers (MQTT broker, probes). Pure functions: unit-tested from a JSON file.
+The lab never plans addresses itself: it builds the model's desired state for
+its entry point (`inventories/lab`) with the options the vigie inventory plugin
+reads there, so it sees the hosts and role inputs Ansible gets
+(docs/CONTRACT.md), and turns them into docker networks (one per VLAN of a
+site), systemd containers at the planned addresses, camera simulators at the
+cameras' planned addresses and the few lab-only helpers (MQTT broker, probes).
+`build` is a pure function of the state, unit-tested on the lab's entry point.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from netaddr import IPAddress, IPNetwork
 
+from vigie.desired import DesiredState, ManagedHost
+from vigie.errors import InventoryError
+from vigie.loader import load_inventory
+from vigie.options import OptionsError, read_options
+
 PREFIX = "vigie-lab-"
-# Inventory groups of managed hosts and the kind the lab gives them.
-HOST_KINDS = {"recorders": "recorder", "detector_hosts": "detector_host", "gateways": "gateway"}
+# The kinds of site hosts the lab runs (central hosts are laid out apart).
+HOST_KINDS = ("recorder", "detector_host", "gateway")
 SITE_VLANS = ("cameras", "recorders", "management", "agency")
 
 
@@ -62,6 +71,8 @@ class LabCamera:
     recorder: str
     # The analysis substreams the lab's detectors read (a camera serves both).
     analysis_paths: tuple[str, ...] = ()
+    # The model's key-frame interval for this camera, which the simulator honours.
+    keyframe_seconds: float = 1
 
 
 @dataclass(frozen=True)
@@ -139,14 +150,15 @@ def _segment_name(site: str | None, vlan: str) -> str:
     return f"{PREFIX}{vlan}" if site is None else f"{PREFIX}{site}-{vlan}"
 
 
-def _host_kind(name: str, groups: dict) -> str | None:
-    for group, kind in HOST_KINDS.items():
-        if name in groups.get(group, {}).get("hosts", []):
-            return kind
-    return None
+def _host_vars(state: DesiredState, host: ManagedHost) -> dict[str, Any]:
+    """A host's inputs as Ansible sees them: its groups' variables under its own."""
+    merged: dict[str, Any] = {}
+    for group in host.groups:
+        merged.update(state.group_vars.get(group, {}))
+    return {**merged, **host.vars}
 
 
-def _collect_segments(hostvars: dict, managed: list[str]) -> dict[str, Segment]:
+def _collect_segments(state: DesiredState, managed: list[ManagedHost]) -> dict[str, Segment]:
     """One segment per distinct prefix: the site VLANs plus the shared admin prefix."""
     by_prefix: dict[str, Segment] = {}
 
@@ -159,18 +171,16 @@ def _collect_segments(hostvars: dict, managed: list[str]) -> dict[str, Segment]:
             raise TopologyError(f"prefix {key} is both {old.name} and {seg.name}")
         by_prefix[key] = seg
 
-    for name in managed:
-        hv = hostvars[name]
-        site = hv["vigie_site"]["id"]
-        prefixes = hv.get("vigie_site_prefixes", {})
+    admin = str(state.network.admin_prefix)
+    for host in managed:
+        prefixes = state.network.sites[host.site].prefix_strings()
         for vlan in SITE_VLANS:
             if prefixes.get(vlan):
-                add(site, vlan, prefixes[vlan])
-        if prefixes.get("admin"):
-            add(None, "admin", prefixes["admin"])
-        for vlan in hv.get("vigie_vlans", []):
+                add(host.site, vlan, prefixes[vlan])
+        add(None, "admin", admin)
+        for vlan in host.vars.get("network__vlans", []):
             shared = vlan["name"] == "admin"
-            add(None if shared else site, vlan["name"], vlan["prefix"])
+            add(None if shared else host.site, vlan["name"], vlan["prefix"])
     return by_prefix
 
 
@@ -218,7 +228,7 @@ def _host_routes(hv: dict, site: str, segments: dict[str, Segment]) -> list[tupl
     the administration prefix go through the gateway on management, which is
     production's default route (the lab keeps docker's default for apt only).
     """
-    vlans = hv["vigie_vlans"]
+    vlans = hv["network__vlans"]
     attached = {v["prefix"] for v in vlans}
     model = hv.get("network__routes")
     if model is None:
@@ -250,27 +260,31 @@ def _host_routes(hv: dict, site: str, segments: dict[str, Segment]) -> list[tupl
     return routes
 
 
-def _plain(value):
-    """ansible-inventory 2.19 marks strings as {"__ansible_unsafe": value}: unwrap them."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def load(entry: str | Path) -> Topology:
+    """The lab of an inventory entry point (a `vigie.yml` or its directory), built
+    from the model with the options the inventory plugin reads there."""
+    try:
+        options = read_options(entry)
+        state = DesiredState.build(load_inventory(options.data_dir), options)
+    except OptionsError as exc:
+        raise TopologyError(str(exc)) from None
+    except InventoryError as exc:
+        raise TopologyError("\n".join(d.format() for d in exc.errors)) from None
+    return build(state)
 
 
-def build(inventory: dict) -> Topology:
-    """Lay out the lab from `ansible-inventory --list` output."""
-    inventory = _plain(inventory)
-    hostvars = inventory.get("_meta", {}).get("hostvars", {})
-    managed = sorted(h for h in hostvars if _host_kind(h, inventory))
-    if not managed:
+def build(state: DesiredState) -> Topology:
+    """Lay out the lab from the desired state, as the inventory plugin serialises it."""
+    site_hosts = sorted(
+        (h for h in state.hosts.values() if h.kind in HOST_KINDS), key=lambda h: h.name
+    )
+    if not site_hosts:
         raise TopologyError("the inventory has no recorder, detector host or gateway")
-    segments = _collect_segments(hostvars, managed)
+    hostvars = {h.name: _host_vars(state, h) for h in state.hosts.values()}
+    managed = [h.name for h in site_hosts]
+    segments = _collect_segments(state, site_hosts)
     used = {s.controller_address for s in segments.values()}
-    central_names = sorted(inventory.get("central", {}).get("hosts", []))
+    central_names = sorted(h.name for h in state.hosts.values() if h.kind == "central")
     for name in central_names:
         used.add(hostvars[name]["ansible_host"])
 
@@ -282,12 +296,11 @@ def build(inventory: dict) -> Topology:
             for url in detector.get("streams", []):
                 parts = urlsplit(url)
                 analysis_paths.setdefault(parts.hostname or "", set()).add(parts.path)
-    for name in managed:
-        hv = hostvars[name]
-        site = hv["vigie_site"]["id"]
+    for host in site_hosts:
+        name, site, kind, hv = host.name, host.site, host.kind, hostvars[host.name]
         addresses: dict[str, str] = {}
         on: dict[str, str] = {}
-        for vlan in hv.get("vigie_vlans", []):
+        for vlan in hv.get("network__vlans", []):
             on[vlan["name"]] = _segment_of(vlan["address"], segments, name).name
             addresses[vlan["name"]] = vlan["address"]
             used.add(vlan["address"])
@@ -295,8 +308,7 @@ def build(inventory: dict) -> Topology:
             raise TopologyError(f"{name}: no ansible_host (management address)")
         if hv["ansible_host"] not in addresses.values():
             raise TopologyError(f"{name}: ansible_host {hv['ansible_host']} is on no interface")
-        storage = (hv.get("vigie_recorder") or {}).get("storage_path")
-        kind = _host_kind(name, inventory)
+        storage = hv.get("recorder__storage_path")
         routes = [] if kind == "gateway" else _host_routes(hv, site, segments)
         hosts.append(
             LabHost(
@@ -305,7 +317,7 @@ def build(inventory: dict) -> Topology:
         )
         if kind != "recorder":
             continue
-        for cam in hv.get("vigie_cameras", []):
+        for cam in hv.get("recorder__cameras", []):
             seg = _segment_of(cam["address"], segments, f"{name}: camera {cam['id']}")
             used.add(cam["address"])
             # Camera ids are already the host names `<site>-<camera>` (the model's);
@@ -324,6 +336,7 @@ def build(inventory: dict) -> Topology:
                     cam["credential"],
                     name,
                     tuple(sorted(analysis_paths.get(cam["address"], ()))),
+                    keyframe_seconds=cam["keyframe_seconds"],
                 ),
             )
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from lab import docker_cli as d
 from lab import secrets, topology
 from lab.camera_sim import credentials as camera_credentials
+from vigie.desired import MQTT_TLS_PORT
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / ".lab"
@@ -32,6 +33,8 @@ HOST_IMAGE = "vigie/debian-systemd:bookworm"
 SLIM_IMAGE = "vigie/debian-slim:bookworm"
 MIRROR_IMAGE = "vigie/lab-apt-mirror:bookworm"
 CAMERA_IMAGE = "vigie/camera-sim:bookworm"  # built by lab/camera_sim/build.sh
+# The simulators' frame rate: a substream's, enough for the detectors and the live view.
+SIM_FPS = 5
 # Small on purpose: the emergency-purge test fills it (tests/lab/).
 RECORDER_STORAGE_SIZE = os.environ.get("VIGIE_LAB_STORAGE_SIZE", "128m")
 # tree.avi decodes to 4:4:4, which encode.sh (baseline profile) refuses.
@@ -45,19 +48,6 @@ def log(msg: str) -> None:
 
 def run(*cmd: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, cwd=ROOT, **kw)
-
-
-def read_inventory() -> dict:
-    proc = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(INVENTORY), "--list"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")},
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"lab: the lab inventory does not load:\n{proc.stderr.strip()}")
-    return json.loads(proc.stdout)
 
 
 def ensure_images() -> None:
@@ -163,7 +153,8 @@ def up_host(host: topology.LabHost, key: Path) -> str:
     return f"{host.ansible_host} {pub[0]} {pub[1]}"
 
 
-BROKER_PORT = 8883  # MQTT over TLS: the port the access policy opens towards admin
+# MQTT over TLS: the model's port, the one the gateways open towards admin.
+BROKER_PORT = MQTT_TLS_PORT
 # Where roles/pki keeps the platform's CA, on the central host.
 CENTRAL_CA = "/etc/vigie-pki/ca/ca.pem"
 # Folder on each detector host with its client certificate (playbooks/identities.yml).
@@ -204,14 +195,17 @@ def up_camera(cam: topology.LabCamera, footage: Path, gateway: str | None, value
             [
                 "--port",
                 str(url.port or 554),
-                "--mount",
-                f"{url.path}=/lab-footage/{footage.name}@5",
+                # The stream the recorder reads carries the wall-clock code (the
+                # live view's latency is read from the picture), with the model's
+                # key-frame interval.
+                "--clock-mount",
+                f"{url.path}=/lab-footage/{footage.name}@{SIM_FPS}/{cam.keyframe_seconds:g}",
                 # The analysis substream the detectors read (same footage here).
                 *(
                     arg
                     for path in cam.analysis_paths
                     if path != url.path
-                    for arg in ("--mount", f"{path}=/lab-footage/{footage.name}@5")
+                    for arg in ("--mount", f"{path}=/lab-footage/{footage.name}@{SIM_FPS}")
                 ),
                 *auth_args,
             ],
@@ -343,7 +337,7 @@ def main() -> int:
     started = time.monotonic()
     LAB.mkdir(mode=0o700, exist_ok=True)
     try:
-        top = topology.build(read_inventory())
+        top = topology.load(INVENTORY)
     except topology.TopologyError as exc:
         print(f"{INVENTORY}: LAB-TOPOLOGY: {exc}", file=sys.stderr)
         return 2

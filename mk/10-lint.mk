@@ -1,10 +1,16 @@
-# Lint: ruff for Python, yamllint strict, ansible-lint with profile production.
-.PHONY: lint-python lint-yaml lint-ansible
-LINT_TARGETS += lint-python lint-yaml lint-ansible
+# Lint: ruff for Python, the model's import layers, yamllint strict, ansible-lint
+# with profile production.
+.PHONY: lint-python lint-imports lint-yaml lint-ansible
+LINT_TARGETS += lint-python lint-imports lint-yaml lint-ansible
 
 lint-python: setup
-	$(BIN)/ruff check src tests pulumi detector_image plugins lab playbooks/filter_plugins benchmarks
-	$(BIN)/ruff format --check src tests pulumi detector_image plugins lab playbooks/filter_plugins benchmarks
+	$(BIN)/ruff check src tests pulumi detector_image plugins lab benchmarks
+	$(BIN)/ruff format --check src tests pulumi detector_image plugins lab benchmarks
+
+# The contracts are in pyproject.toml ([tool.importlinter]): no import cycle between
+# the model's layers, consumers above the desired state.
+lint-imports: setup
+	$(BIN)/lint-imports
 
 lint-yaml: setup
 	$(BIN)/yamllint --strict .

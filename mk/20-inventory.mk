@@ -1,4 +1,4 @@
-# Issue 2, the source of truth: the vigie model, validator, planner and inventory plugin.
+# The source of truth: the vigie model, validator, planner and inventory plugin.
 #   make test-inventory     every test of tests/inventory (about 30 s, no container)
 #   make bench-inventory    validate and ansible-inventory at scale, plugin vs static YAML
 #   make inventory-summary  the pilot's summary (what `make lab` prints)

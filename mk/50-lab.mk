@@ -28,7 +28,7 @@ lab-report: setup ## print what the lab runs
 lab-down: setup ## remove every vigie-lab-* container, network and volume
 	$(BIN)/python -m lab.down
 
-test-lab-unit: setup ## the lab's layout and the playbooks' filters (no Docker)
+test-lab-unit: setup ## the lab's layout and the summary play (no Docker)
 	$(BIN)/pytest -q tests/lab -m "not docker"
 
 # The lab is brought down at the end even when a test fails; its exit status is kept.

@@ -1,4 +1,4 @@
-# Issue 9, access on event and the audit journal: policy, tokens, journal.
+# Access on event and the audit journal: policy, tokens, journal.
 #   make test-access     decisions (engine and model), differential, tokens, journal tampering,
 #                        CLI (about 40 s, no container)
 #   make bench-access    token checks/s, decisions/s, journal appends/s, verify of 1,000,000

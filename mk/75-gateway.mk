@@ -13,10 +13,17 @@ test-gateway: setup ## the levée de doute end to end on loopback, page in Chrom
 	bash scripts/vendor-hls.sh
 	$(BIN)/pytest -q -p no:cacheprovider tests/gateway
 
+# MQTT events acknowledged per second when a PUBACK waits for the journal's fsync,
+# next to acknowledging at once (in process, the pilot's model; about 30 s).
+.PHONY: bench-ack
+BENCH_TARGETS += bench-ack
+bench-ack: setup ## events acknowledged/s, durable ack vs ack at once
+	$(BIN)/python benchmarks/gateway/bench_ack.py
+
 bench-gateway: setup ## gateway decisions/s and p99 through nginx (about 1.5 min), event-to-grant latency
 	bash scripts/system-deps.sh
 	bash scripts/vendor-hls.sh
-	$(BIN)/python benchmarks/gateway/bench.py
+	$(BIN)/python -m benchmarks.gateway.bench
 
 wheelhouse: setup ## .cache/wheels for roles/access_gateway: the gateway lock's wheels, vigie, its SBOM
 	bash scripts/gateway-wheelhouse.sh .cache/wheels

@@ -1,4 +1,4 @@
-# Issue 12, a commune opts in: scaffold, plan with a picture, review pipeline, hostile input.
+# A commune opts in: scaffold, plan with a picture, review pipeline, hostile input.
 #   make test-optin    the pipeline files linted, then tests/optin (about 1 min, no container):
 #                      hostile input, scaffold, plan, review rules, scripts/review.sh on a real
 #                      git repository (GitHub and GitLab environments), the docs/opt-in.md walkthrough

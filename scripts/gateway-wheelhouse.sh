@@ -15,7 +15,7 @@ lock=requirements/gateway.lock
 
 bash scripts/vendor-hls.sh
 key=$( { cat "$lock" pyproject.toml src/vigie_access/static/hls.min.js.version;
-         find src/vigie src/vigie_access -type f ! -name '*.pyc' ! -path '*/__pycache__/*' \
+         find -L src/vigie src/vigie_access -type f ! -name '*.pyc' ! -path '*/__pycache__/*' \
            | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/.source-sha256" 2>/dev/null)" = "$key" ]; then
   echo "up to date $out"; exit 0

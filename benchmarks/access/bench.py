@@ -23,12 +23,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vigie.access.competence import decide
-from vigie.access.differential import all_cameras, compare, events_for
-from vigie.access.events import Request
-from vigie.access.policy import AccessPolicy
-from vigie.access.synthetic import enrich
-from vigie.access.tokens import Grant, TokenAuthority, fingerprint_of
+from vigie.access_policy.competence import decide
+from vigie.access_policy.differential import all_cameras, compare, events_for
+from vigie.access_policy.events import Request
+from vigie.access_policy.policy import AccessPolicy
+from vigie.access_policy.synthetic import enrich
+from vigie.access_policy.tokens import Grant, TokenAuthority, fingerprint_of
 from vigie.audit.journal import Journal
 from vigie.audit.note import COSIGNATURE, Signer
 from vigie.audit.verify import verify

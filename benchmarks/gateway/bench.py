@@ -43,33 +43,20 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests/gateway"))
-sys.path.insert(0, str(ROOT / "tests/shared"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Run from the repository root as a module (python -m benchmarks.gateway.bench): the
+# root on sys.path, its packages (benchmarks, tests, lab) are imported by package path.
 os.environ.setdefault("VIGIE_NGINX_ACCESS_LOG", "off")
 
-import loadgen  # noqa: E402
-from gw_support import CAMERA, SITE, Gateway  # noqa: E402
-
-from vigie import central  # noqa: E402
+from benchmarks.gateway import loadgen
+from benchmarks.gateway.procstat import cpu_seconds, family
+from tests.gateway.services import CAMERA, SITE, Gateway
+from vigie import central
 
 VIEWERS = (50, 200, 1000)
 RATE = float(os.environ.get("BENCH_RATE", "1"))  # requests/s per viewer, open loop
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 PER_VIEWER = int(os.environ.get("BENCH_REQUESTS_PER_VIEWER", "20"))  # closed loop
 GOAL_PER_CORE, GOAL_P99_MS = 2000, 10.0
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def family(pid: int) -> list[int]:
-    """A process and its children (nginx's master and workers)."""
-    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *(int(k) for k in kids)]
 
 
 def self_cpu() -> float:

@@ -1,4 +1,5 @@
 """CPU cost of a privacy-masked stream on the recorder, side by side with a copied one;
+of the live buffer (recording only vs recording + live HLS buffer, copy and masked);
 and of the recorder's RTSP ingest (GStreamer in vigie-record, the credential
 never in an argument) side by side with ffmpeg reading RTSP itself (the URL
 with its password on its command line, as before).
@@ -123,7 +124,9 @@ def ingest(seconds: int, tmp: Path) -> tuple[float, float]:
         (tmp / "cred.json").write_text('{"username": "bench", "password": "bench-password-1"}')
         env.update(
             VIGIE_CAMERA_CONFIG_DIR=str(tmp / "cfg"),
-            VIGIE_STORAGE=str(tmp / "b"), RUNTIME_DIRECTORY=str(tmp), VIGIE_SEGMENT_SECONDS="300",
+            VIGIE_STORAGE=str(tmp / "b"), VIGIE_SEGMENT_SECONDS="300",
+            VIGIE_LIVE_PATH=str(tmp / "live"), VIGIE_LIVE_SEGMENT_SECONDS="1",
+            VIGIE_LIVE_PLAYLIST_SIZE="6",
         )  # fmt: skip
         with (tmp / "cred.json").open() as cred:
             ours = run_for(
@@ -146,6 +149,7 @@ def main() -> int:
     print(f"recorder bench: {args.seconds} s of real footage per case, ffmpeg fed through a pipe")
     print(f"{'stream':>16} {'copy ms/frame':>14} {'masked ms/frame':>16} {'ratio':>7} "
           f"{'masked % core':>14}")  # fmt: skip
+    live_rows = []
     for size, fps, kbps in CASES:
         stream = camera_stream(src, size, fps, args.seconds, cache)
         frames = args.seconds * fps
@@ -162,10 +166,25 @@ def main() -> int:
             )
             copy_cpu, _ = cpu_of(copy_cmd, stream)
             masked_cpu, _ = cpu_of(masked_cmd, stream)
+            # The same with the live buffer (1-s HLS segments, one input, one encoding).
+            live = rec.Live(Path(tmp) / "live", 1, 6)
+            live.folder.mkdir()
+            copy_live_cpu, _ = cpu_of(rec.ffmpeg_command(camera, base, 300, None, live), stream)
+            masked_live_cpu, _ = cpu_of(
+                rec.ffmpeg_command({**camera, "privacy_masks": MASKS}, base, 300, str(mask), live),
+                stream,
+            )
         copy_ms, masked_ms = 1000 * copy_cpu / frames, 1000 * masked_cpu / frames
         core = 100 * masked_cpu / args.seconds
         print(f"{size + '@' + str(fps):>16} {copy_ms:>14.2f} {masked_ms:>16.2f} "
               f"{masked_ms / max(copy_ms, 1e-6):>6.0f}x {core:>13.0f}%")  # fmt: skip
+        for kind, alone, both in (("copy", copy_cpu, copy_live_cpu),
+                                  ("masked", masked_cpu, masked_live_cpu)):  # fmt: skip
+            live_rows.append((f"{size}@{fps} {kind}", alone, both))
+    print("live buffer, % of a core per camera (recording only -> recording + live):")
+    for name, alone, both in live_rows:
+        a, b = 100 * alone / args.seconds, 100 * both / args.seconds
+        print(f"{name:>24} {a:6.1f} % -> {b:6.1f} %  (+{b - a:.1f} points)")
     with tempfile.TemporaryDirectory(prefix="vigie-bench-ingest-") as tmp:
         alone, ours = ingest(args.seconds, Path(tmp))
     print(f"RTSP ingest of one 640x360@5 camera over {args.seconds} s (incl. startup):")

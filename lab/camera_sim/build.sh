@@ -20,7 +20,8 @@ if [ ! -s "$cache/vtest-covered.h264" ] || [ "$cache/vtest-covered.h264" -ot "$f
   mv "$cache/vtest-covered.h264.tmp" "$cache/vtest-covered.h264"
 fi
 
-src_hash=$(cat "$here/Dockerfile" "$here/camera_sim.py" "$here/build.sh" "$here/encode.sh" \
+src_hash=$(cat "$here/Dockerfile" "$here/camera_sim.py" "$here/clockcode.py" "$here/build.sh" \
+  "$here/encode.sh" \
   | sha256sum | cut -c1-16)
 have=$(docker image inspect -f '{{ index .Config.Labels "vigie.source-hash" }}' "$image" 2>/dev/null || true)
 if [ "$have" = "$src_hash" ]; then echo "$image"; exit 0; fi
@@ -28,7 +29,7 @@ if [ "$have" = "$src_hash" ]; then echo "$image"; exit 0; fi
 base=$(bash "$root/scripts/base-image.sh" slim)
 ctx=$(mktemp -d /tmp/vigie-camsim.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
-cp "$here/Dockerfile" "$here/camera_sim.py" "$ctx/"
+cp "$here/Dockerfile" "$here/camera_sim.py" "$here/clockcode.py" "$ctx/"
 mkdir "$ctx/footage"
 cp "$cache/vtest.h264" "$cache/vtest-covered.h264" "$ctx/footage/"
 echo "building $image (apt inside, ~1 min)" >&2

@@ -22,7 +22,7 @@ from typing import Any
 
 import docker
 from docker.types import Mount
-from vigie_stack.recorder import Recorded, RecordingMocks, reveal
+from vigie_stack.mocked_run import Recorded, RecordingMocks, reveal
 
 PROVIDER = "pulumi:providers:docker"
 IMAGE = "docker:index/image:Image"

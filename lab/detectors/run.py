@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pulumi"))
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT
 
-from lab.central import fetch_ca
+from lab.central_credentials import fetch_ca
 
 STATE_DIR = REPO_ROOT / ".pulumi-state"
 LAB_STATE = REPO_ROOT / ".lab" / "state.json"
@@ -96,11 +96,10 @@ def write_stack_file(state: dict) -> str:
     }
     config["vigie:sshOpts"] = ssh_opts(state)
     mqtt = state["mqtt"]
-    # The central broker: its CA (copied from the CA host) goes to the detectors
-    # with their configuration; each host's own certificate is on the host.
+    # The central broker (its address and port are the model's): its CA (copied
+    # from the CA host) goes to the detectors with their configuration; each
+    # host's own certificate is on the host.
     config["vigie:mqtt"] = {
-        "host": mqtt["host"],
-        "port": mqtt["port"],
         "username": mqtt["username"],
         "ca_file": str(fetch_ca(state)),
         "client_tls_dir": mqtt["client_tls_dir"],
@@ -198,8 +197,8 @@ def without_cli(phrase: str, state: dict, source_image: str | None) -> int:
         "and its declared containers are created with the docker SDK over SSH"
     )
     from vigie_stack.config import read_config
+    from vigie_stack.mocked_run import run_under_mocks
     from vigie_stack.program import declare
-    from vigie_stack.recorder import run_under_mocks
 
     from lab.detectors.replay import PROVIDER, HostTarget, load_via_exec, replay
     from lab.detectors.ssh_docker import SshDockerSocket

@@ -1,4 +1,24 @@
-"""Ansible inventory plugin: the vigie model as hosts, groups and variables."""
+"""Ansible inventory plugin: the vigie model as hosts, groups and variables.
+
+Host and group variables are the roles' inputs (`<role>__name`), except a few
+model variables that something other than a role's argument spec reads:
+
+- `vigie_detectors` (detector hosts): the fleet plan's containers and the streams
+  they read; roles/detector_host derives its snapshot containers from it, the
+  Pulumi tests check the program deploys the same containers;
+- `vigie_firewall_forward_rules` (gateways): the access policy as firewall rules,
+  put in `firewall__forward_rules` by playbooks/group_vars/gateways.yml;
+- `vigie_site`, `vigie_site_prefixes` (`site_<site>` groups): playbooks/summary.yml
+  names the sites done by `vigie_site.id`, the lab's group_vars add the lab
+  machine to `vigie_site_prefixes.admin`, the contract tests read the camera prefix;
+- `vigie_policy` (gateways), `vigie_duties` (every managed host): what auditors
+  read in the inventory, the flows by network name with their reason and the
+  separation of duties (docs/inventory.md, docs/CONTRACT.md).
+
+The aliases of role inputs (the VLANs, cameras, recorder, NTP servers and
+administrators under `vigie_` names) are gone: read `network__vlans`,
+`recorder__cameras`, `recorder__storage_path`, `base__ntp_servers`, `base__admins`.
+"""
 
 from __future__ import annotations
 
@@ -127,7 +147,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             from vigie.errors import InventoryError
             from vigie.options import OptionsError, read_options
             from vigie.rules import REGISTRY
-            from vigie.viewcache import cached_view
+            from vigie.viewcache import build, cached_view
         except ImportError as exc:
             raise AnsibleParserError(
                 f"the vigie package is not installed ({exc}); run `make setup`"
@@ -139,9 +159,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         except OptionsError as exc:
             raise AnsibleParserError(str(exc)) from None
         try:
-            # Built once from the data, then reused until a data file, the vigie
-            # package or the date changes (vigie.viewcache).
-            view, warnings = cached_view(options)
+            try:
+                # Built once from the data, then reused until a data file, the vigie
+                # package or the date changes (vigie.viewcache).
+                view, warnings = cached_view(options)
+            except OSError:
+                # The cache could not stamp a data file (a symbolic link loop, a file
+                # gone): the validator says what is wrong with it, as `vigie validate`.
+                view, warnings = build(options)
         except InventoryError as exc:
             raise AnsibleParserError(
                 f"vigie inventory {options.data_dir} is invalid:\n"

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from pulumi_stack_harness import run_stack  # noqa: E402
+from pulumi_stack_harness import run_stack, with_central  # noqa: E402
 from vigie_stack.config import REPO_ROOT  # noqa: E402
 from vigie_stack.detector_config import credential_name  # noqa: E402
 
@@ -67,7 +67,7 @@ def main() -> int:
                 [str(vigie), "generate", str(out), "--cameras", str(cameras), "--seed", "78"],
                 check=True, capture_output=True,
             )  # fmt: skip
-            rows.append(measure(f"synthetic {cameras}", out))
+            rows.append(measure(f"synthetic {cameras}", with_central(out)))
     for row in rows:
         print(json.dumps(row))
     base, big = rows[1], rows[-1]

@@ -1,10 +1,5 @@
-"""Make ``vigie_stack`` (the Pulumi program's package under pulumi/) importable."""
-
-import sys
-from pathlib import Path
-
-PULUMI_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PULUMI_DIR))
+"""The `lab` marker. ``vigie_stack`` (the Pulumi program's package under pulumi/) is
+importable through pyproject's pytest `pythonpath`."""
 
 
 def pytest_configure(config):

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT, read_config
+from vigie_stack.mocked_run import RecordingMocks, run_under_mocks
 from vigie_stack.program import declare
-from vigie_stack.recorder import RecordingMocks, run_under_mocks
 
 # The tests' own secret value (never the stacks' real ones, which need the
 # stack passphrase): it must never show up outside a secret.
 TEST_CAMERA_PASSWORD = "camera-password-for-tests-only"
+
+
+# The central host a data set without one gets (generated or test data): the
+# detectors publish to the model's broker, on the administration prefix.
+CENTRAL = "  central:\n    - {id: 1, address: 10.78.0.40}\n"
+
+
+def with_central(data_dir: Path) -> Path:
+    """Give the data's département a central host (where the broker runs)."""
+    path = data_dir / "departement.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("departement:\n", "departement:\n" + CENTRAL, 1), "utf-8")
+    return data_dir
 
 
 def stack_config(stack: str, **overrides: Any) -> dict[str, str]:
@@ -38,7 +52,7 @@ def run_stack(stack: str, credentials: dict[str, Any], **overrides: Any) -> Reco
 
 def plain_parts(value: Any):
     """Every string of recorded inputs that is NOT inside a secret."""
-    from vigie_stack.recorder import is_secret
+    from vigie_stack.mocked_run import is_secret
 
     if is_secret(value):
         return

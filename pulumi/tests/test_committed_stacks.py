@@ -1,7 +1,8 @@
 """The committed stacks (Pulumi.pilot.yaml, Pulumi.production.yaml) as written, under mocks.
 
 Only the secrets are the tests' own. Both stacks must talk TLS MQTT with a CA
-(the site firewalls open 8883 towards the broker and nothing else) and deploy
+to the model's broker (the site firewalls open the model's MQTT port towards it
+and nothing else) and deploy
 through a non-root account.
 """
 
@@ -16,7 +17,7 @@ from vigie_stack.detector_config import (
     KEY_FILE,
     credential_name,
 )
-from vigie_stack.recorder import reveal
+from vigie_stack.mocked_run import reveal
 
 from vigie.desired import MQTT_TLS_PORT
 from vigie.loader import load_inventory
@@ -42,11 +43,13 @@ def uploads(recorded):
 def test_every_detector_talks_tls_mqtt_with_the_stack_ca(stack):
     name, recorded = stack
     ca = (REPO_ROOT / "inventories" / name / "pki" / "mqtt-ca.crt").read_text()
+    central = load_inventory(REPO_ROOT / "inventories" / name).departement.central[0].address
     found = list(uploads(recorded))
     assert found, "the stack declares detectors"
     for writer, files in found:
         config = yaml.safe_load(files[CONFIG_FILE])
         assert config["mqtt"]["port"] == MQTT_TLS_PORT, writer.name
+        assert config["mqtt"]["host"] == central, writer.name
         assert config["mqtt"]["ca_file"] == CA_FILE, writer.name
         assert files[CA_FILE] == ca and "BEGIN CERTIFICATE" in ca, writer.name
 

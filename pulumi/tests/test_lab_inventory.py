@@ -5,15 +5,14 @@ from pulumi_stack_harness import run_stack
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.detector_config import credential_name
 from vigie_stack.inventory import load_desired_state
-from vigie_stack.recorder import reveal
+from vigie_stack.mocked_run import reveal
 
 from vigie.ansible_view import to_ansible
 
 PILOT = REPO_ROOT / "inventories" / "pilot"
 SITES = ["col-rameau-versailles", "hdd-versailles"]
 # The lab broker's CA exists only while the lab is up; any CA does under mocks.
-MQTT = {"host": "10.78.255.250", "port": 8883, "username": "vigie-lab",
-        "ca_file": "inventories/pilot/pki/mqtt-ca.crt"}  # fmt: skip
+MQTT = {"username": "vigie-lab", "ca_file": "inventories/pilot/pki/mqtt-ca.crt"}
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from pulumi_stack_harness import run_stack
+from pulumi_stack_harness import run_stack, with_central
 from vigie_stack.config import REPO_ROOT
-from vigie_stack.recorder import reveal
+from vigie_stack.mocked_run import reveal
 
 BASE = REPO_ROOT / "tests" / "inventory" / "data" / "base"
 BIN = Path(sys.executable).parent
-MQTT = {"host": "mqtt.test", "port": 8883, "username": "u",
-        "ca_file": "inventories/pilot/pki/mqtt-ca.crt"}  # fmt: skip
+MQTT = {"username": "u", "ca_file": "inventories/pilot/pki/mqtt-ca.crt"}
 COLLEGE = """sites:
   - id: college
     name: Collège de test
@@ -52,6 +51,7 @@ def entry_point(tmp_path_factory):
     root = tmp_path_factory.mktemp("two-hosts")
     data = root / "data"
     shutil.copytree(BASE, data)
+    with_central(data)
     cams = "".join(f"      - {{id: hall-{i}, area: hall}}\n" for i in range(7))
     (data / "sites" / "college.yml").write_text(COLLEGE + cams)
     (data / "netplan.lock.yml").unlink()

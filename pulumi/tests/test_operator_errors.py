@@ -39,3 +39,25 @@ def test_a_leftover_mqtt_password_is_refused_without_showing_it():
     assert "vigie:mqttPassword: STACK-RETIRED: " in str(err.value)
     assert "pulumi config rm vigie:mqttPassword" in str(err.value)
     assert "leftover-secret-value" not in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["host", "port"])
+def test_a_broker_address_in_a_stack_file_is_refused_with_where_it_moved(key):
+    """The broker is the model's (departement.central, its MQTT port): a stack that
+    still names one is told where it lives now, not silently overridden."""
+    mqtt = {"username": "u", "ca_file": "inventories/pilot/pki/mqtt-ca.crt", key: "x"}
+    with pytest.raises(pulumi.RunError) as err:
+        run_stack("pilot", {}, mqtt=mqtt)
+    assert f"vigie:mqtt.{key}: STACK-MOVED: " in str(err.value)
+
+
+def test_detectors_without_a_central_host_are_refused(tmp_path):
+    inventory = tmp_path / "pilot"
+    shutil.copytree(REPO_ROOT / "inventories" / "pilot", inventory)
+    dept = inventory / "departement.yml"
+    text = dept.read_text()
+    dept.write_text(text.replace("  central:\n    - {id: 1, address: 10.78.0.40}\n", ""))
+    assert dept.read_text() != text
+    with pytest.raises(pulumi.RunError) as err:
+        run_stack("pilot", {}, inventory=str(inventory))
+    assert "STACK-NO-BROKER" in str(err.value)

@@ -13,8 +13,9 @@ from test_policy_pack import violations, vp
 from vigie_detector.config import DetectorConfig
 from vigie_stack.config import REPO_ROOT
 from vigie_stack.detector_config import CONFIG_FILE, credential_name
-from vigie_stack.recorder import reveal
+from vigie_stack.mocked_run import reveal
 
+from vigie.desired import MQTT_TLS_PORT
 from vigie.loader import load_inventory
 
 INVENTORY = REPO_ROOT / "inventories" / "pilot"
@@ -241,7 +242,10 @@ def test_each_container_uses_its_host_s_client_certificate_read_only(recorded, i
         assert not any("PRIVATE KEY" in text for text in files.values())
         config = DetectorConfig.model_validate(yaml.safe_load(files[CONFIG_FILE]))
         m = config.mqtt
-        assert (m.port, m.cert_file, m.key_file) == (8883, CERT_FILE, KEY_FILE)
+        # The model's broker: its first central host, on the model's MQTT port.
+        broker = (inventory.departement.central[0].address, MQTT_TLS_PORT)
+        assert (m.host, m.port) == broker
+        assert (m.cert_file, m.key_file) == (CERT_FILE, KEY_FILE)
         allowed = acl[labels(r)["vigie.host"]]
         assert f"vigie/detectors/{m.client_id}/health" in allowed
         assert {f"vigie/{c.site}/{c.id}/events" for c in config.cameras} <= allowed

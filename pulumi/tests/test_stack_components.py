@@ -6,7 +6,7 @@ import pytest
 from vigie_stack.config import REPO_ROOT, ContainerLimits
 from vigie_stack.detector_config import CONFIG_DIR, CONFIG_FILE, SNAPSHOTS_DIR
 from vigie_stack.host import DetectorHost
-from vigie_stack.recorder import is_secret, reveal, run_under_mocks
+from vigie_stack.mocked_run import is_secret, reveal, run_under_mocks
 
 import pulumi
 from vigie.desired import SNAPSHOTS_HOST_PATH

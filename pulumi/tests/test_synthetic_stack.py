@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pulumi_stack_harness import run_stack
+from pulumi_stack_harness import run_stack, with_central
 from vigie_stack.detector_config import credential_name
-from vigie_stack.recorder import reveal
+from vigie_stack.mocked_run import reveal
 
 import pulumi
 from vigie.loader import load_inventory
@@ -24,7 +24,7 @@ def departement(tmp_path_factory):
     subprocess.run(
         [str(vigie), "generate", str(out), "--cameras", "4000", "--seed", "78"], check=True
     )
-    return out
+    return with_central(out)
 
 
 def entry_point(departement: Path, cameras_per_core: int) -> str:

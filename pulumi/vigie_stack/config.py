@@ -3,7 +3,8 @@
 The one secret (camera credentials) stays a ``pulumi.Output`` secret from here
 to the containers; everything else is validated by pydantic. The detectors
 authenticate to the broker with their host's client certificate only: the stack
-holds no MQTT password.
+holds no MQTT password. Where the broker is (host and port) is the model's
+(``DesiredState.broker``), not the stack's.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class MqttSettings(BaseModel):
+    """TLS with the broker's CA everywhere (ANSSI: flows authenticated and encrypted)."""
+
     model_config = ConfigDict(extra="forbid")
-    host: str
-    # TLS (8883) with the broker's CA everywhere (ANSSI: flows authenticated and
-    # encrypted); the site firewalls let nothing else through to the broker.
-    port: int = Field(8883, ge=1, le=65535)
     username: str
     topic_prefix: str = "vigie"
     # CA certificate of the broker (a file on the deploying machine, relative
@@ -85,12 +84,25 @@ MOVED = {
     "defaultCores": "detector_hosts[].cores",
     "cores": "detector_hosts[].cores",
 }
+# Moved to the model: the broker is the central hosts' (departement.central), on the
+# port the site gateways open and roles/broker listens on.
+MQTT_MOVED = {
+    "host": "departement.central (the detectors publish to the first central host)",
+    "port": "vigie.desired.MQTT_TLS_PORT (the model's MQTT port)",
+}
 # Retired: a leftover would be a secret that nothing uses.
 RETIRED = {
     "mqttPassword": "the detectors authenticate to the broker with their host's client "
     "certificate only (use_identity_as_username); remove it "
     "(`pulumi config rm vigie:mqttPassword`)",
 }
+
+
+def _mqtt(raw: dict) -> dict:
+    for key, where in MQTT_MOVED.items():
+        if key in raw:
+            raise pulumi.RunError(f"vigie:mqtt.{key}: STACK-MOVED: the model sets it: {where}")
+    return raw
 
 
 def read_config() -> StackConfig:
@@ -108,7 +120,7 @@ def read_config() -> StackConfig:
         ssh_opts=cfg.get_object("sshOpts") or [],
         image_name=cfg.get("imageName") or "vigie/detector:latest",
         limits=ContainerLimits(**(cfg.get_object("limits") or {})),
-        mqtt=MqttSettings(**cfg.require_object("mqtt")),
+        mqtt=MqttSettings(**_mqtt(cfg.require_object("mqtt"))),
     )
     return StackConfig(
         settings=settings,

@@ -1,8 +1,9 @@
 """The configuration files of one detector container, serialised from the desired state.
 
 ``vigie.desired.DesiredState.detectors`` holds each container's configuration
-without secrets (credential names); this module adds the MQTT connection and
-the cameras' RTSP credentials, and checks the result against the detector's
+without secrets (credential names); this module adds the MQTT connection (the
+broker's host and port from ``DesiredState.broker``, the TLS files from the
+stack) and the cameras' RTSP credentials, and checks the result against the detector's
 own schema (``vigie_detector.config.DetectorConfig``) before anything is
 declared. Keys the detector's schema does not know yet are left out, so the
 model may describe more (e.g. per-camera snapshot retention) than a given
@@ -64,13 +65,16 @@ def camera_entry(cam: dict[str, Any], credentials: dict[str, dict[str, str]]) ->
 
 
 def document(
-    spec: dict[str, Any], config: StackConfig, credentials: dict[str, dict[str, str]]
+    spec: dict[str, Any],
+    config: StackConfig,
+    credentials: dict[str, dict[str, str]],
+    broker: dict[str, Any],
 ) -> dict[str, Any]:
     mqtt = config.settings.mqtt
     doc = {
         "mqtt": {
-            "host": mqtt.host,
-            "port": mqtt.port,
+            "host": broker["host"],
+            "port": broker["port"],
             # Ignored by the broker (use_identity_as_username): the certificate's CN is the user.
             "username": mqtt.username,
             "topic_prefix": mqtt.topic_prefix,
@@ -87,12 +91,13 @@ def document(
     return {k: v for k, v in doc.items() if k in DetectorConfig.model_fields}
 
 
-def render(spec: dict[str, Any], config: StackConfig) -> pulumi.Output[str]:
-    """The configuration YAML of one container (desired state ``spec``), as a secret Output."""
+def render(spec: dict[str, Any], config: StackConfig, broker: dict[str, Any]) -> pulumi.Output[str]:
+    """The configuration YAML of one container (desired state ``spec``, the desired
+    state's ``broker``), as a secret Output."""
     where = f"{spec['host']}-{spec['container'].removeprefix('vigie-')}"
 
     def build(credentials: dict[str, dict[str, str]] | None) -> str:
-        doc = document(spec, config, credentials or {})
+        doc = document(spec, config, credentials or {}, broker)
         try:  # the detector's own schema, before anything is deployed
             DetectorConfig.model_validate(doc)
         except ValidationError as exc:

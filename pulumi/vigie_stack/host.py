@@ -16,7 +16,7 @@ from vigie_stack.detector_config import (
 from vigie_stack.image import DetectorImage
 
 import pulumi
-from vigie.desired import SNAPSHOTS_HOST_PATH
+from vigie.desired import constants
 from vigie.fleet import HostPlan, Shard
 
 NETWORK_NAME = "vigie-detectors"
@@ -52,11 +52,14 @@ class DetectorHost(pulumi.ComponentResource):
         configs: dict[int, pulumi.Output[str]],
         mqtt_ca: str | None = None,
         client_tls_dir: str | None = None,
+        snapshots_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("vigie:detector:Host", name, None, opts)
         self._mqtt_ca = mqtt_ca
         self._client_tls_dir = client_tls_dir
+        # The program passes the detector host's own input; read at call time otherwise.
+        self._snapshots_path = snapshots_path or constants.SNAPSHOTS_HOST_PATH
         child = pulumi.ResourceOptions(parent=self)
         self.provider = docker.Provider(
             f"{name}-docker", host=docker_host, ssh_opts=ssh_opts or None, opts=child
@@ -118,7 +121,7 @@ class DetectorHost(pulumi.ComponentResource):
         # The container's own folder on the host (made by roles/detector_host,
         # which serves it read-only to the access gateway): a named volume would
         # hide the images under /var/lib/docker where nothing may serve them.
-        snapshots_dir = f"{SNAPSHOTS_HOST_PATH}/{shard.container_name}"
+        snapshots_dir = f"{self._snapshots_path}/{shard.container_name}"
         digest = config_text.apply(lambda text: hashlib.sha256(text.encode()).hexdigest()[:16])
         return docker.Container(
             shard.resource_name,

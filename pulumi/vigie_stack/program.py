@@ -13,13 +13,20 @@ import pulumi
 def declare(config: StackConfig) -> dict[str, DetectorHost]:
     settings = config.settings
     state = load_desired_state(settings.inventory_path)
+    if state.fleet.hosts and state.broker is None:
+        raise pulumi.RunError(
+            f"{settings.inventory_path}: STACK-NO-BROKER: the detectors publish to the "
+            "central broker: the inventory names no departement.central"
+        )
     mqtt_ca = settings.mqtt.ca_path.read_text()
     hosts: dict[str, DetectorHost] = {}
     for host_plan in state.fleet.hosts:
         name = host_plan.host.name
         address = state.hosts[name].vars["ansible_host"]
         configs = {
-            shard.index: detector_config.render(state.detectors[shard.resource_name], config)
+            shard.index: detector_config.render(
+                state.detectors[shard.resource_name], config, state.broker
+            )
             for shard in host_plan.shards
         }
         hosts[name] = DetectorHost(
@@ -32,6 +39,8 @@ def declare(config: StackConfig) -> dict[str, DetectorHost]:
             configs=configs,
             mqtt_ca=mqtt_ca,
             client_tls_dir=settings.mqtt.client_tls_dir,
+            # The folder roles/detector_host made and serves (one per container).
+            snapshots_path=state.hosts[name].vars["detector_host__snapshot_path"],
         )
     pulumi.export(
         "shards",

@@ -13,10 +13,11 @@ they operate the platform, never receive events or images (separation of duties)
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from vigie.fleet import FleetPlan
-from vigie.model import Inventory
+from vigie.fleet import FleetPlan, site_fleet
+from vigie.model import Inventory, Site
 from vigie.names import detector_client_id, detector_host_name, recorder_name
 from vigie.netplan import NetworkPlan, plan_network
 
@@ -84,10 +85,12 @@ class AlarmFeed:
 ALARM_CLASS = {"intrusion_panel": "intrusion", "fire_alarm": "fire"}
 
 
-def alarm_feeds(inv: Inventory) -> dict[tuple[str, str], AlarmFeed]:
-    """Every authenticated alarm source of the inventory, by (site, source id)."""
+def alarm_feeds(
+    inv: Inventory, sites: Iterable[Site] | None = None
+) -> dict[tuple[str, str], AlarmFeed]:
+    """Every authenticated alarm source of the inventory (or of `sites`), by (site, source id)."""
     out = {}
-    for site in inv.sites.values():
+    for site in inv.sites.values() if sites is None else sites:
         for src in getattr(site, "alarm_sources", []):
             cams = tuple(src.cameras) or tuple(c.id for c in site.cameras)
             out[(site.id, src.id)] = AlarmFeed(
@@ -137,9 +140,7 @@ def _analysed(inv: Inventory, fleet: FleetPlan | None) -> dict[str, list[tuple[s
     """Detector host -> [(container's client id, its cameras as (site, camera))]: the
     fleet plan's assignment, the same one the Pulumi stacks deploy."""
     if fleet is None:
-        from vigie.desired import DesiredState  # the desired state imports this module's peers
-
-        fleet = DesiredState.build(inv).fleet
+        fleet = site_fleet(inv.sites, inv.departement.detection_capacity.cameras_per_core)
     out: dict[str, list[tuple[str, list]]] = defaultdict(list)
     for host in fleet.hosts:
         for shard in host.shards:
@@ -189,11 +190,14 @@ def mosquitto_acl(inv: Inventory, fleet: FleetPlan | None = None) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def camera_sources(inv: Inventory, plan: NetworkPlan | None = None) -> dict[str, CameraSource]:
-    """Each camera's recorder, keyed by the recorder's folder name (<site>-<camera>)."""
+def camera_sources(
+    inv: Inventory, plan: NetworkPlan | None = None, sites: Iterable[Site] | None = None
+) -> dict[str, CameraSource]:
+    """Each camera's recorder (of `sites`, by default the inventory's), keyed by the
+    recorder's folder name (<site>-<camera>)."""
     plan = plan or plan_network(inv)
     out: dict[str, CameraSource] = {}
-    for site in inv.sites.values():
+    for site in inv.sites.values() if sites is None else sites:
         recording = inv.sites[site.recording_site]
         rplan = plan.sites[recording.id]
         for cam in site.cameras:
@@ -245,25 +249,3 @@ def central_inputs(inv: Inventory, fleet: FleetPlan | None = None) -> dict[str, 
         for p in [*getattr(a, "operators", []), *getattr(a, "supervisors", [])]
     ]
     return {"identities": identities + operators, "acl": mosquitto_acl(inv, fleet)}
-
-
-def render(args) -> int:
-    """`vigie central DIR [--format json|acl]`: what roles/pki and roles/broker apply."""
-    import json
-    import sys
-
-    from vigie.errors import InventoryError
-    from vigie.loader import load_inventory
-
-    try:
-        inv = load_inventory(args.dir, today=args.today)
-    except InventoryError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
-        return 1
-    if args.format == "acl":
-        sys.stdout.write(mosquitto_acl(inv))
-        return 0
-    json.dump(central_inputs(inv), sys.stdout, indent=1, sort_keys=True)
-    sys.stdout.write("\n")
-    return 0

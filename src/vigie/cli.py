@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from vigie.errors import Diagnostic
+from vigie.errors import Diagnostic, InventoryError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -184,15 +184,38 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_central(args: argparse.Namespace) -> int:
-    from vigie.central import render
+    """`vigie central DIR [--format json|acl]`: what roles/pki and roles/broker apply."""
+    from vigie.central import central_inputs, mosquitto_acl
+    from vigie.loader import load_inventory
 
-    return render(args)
+    try:
+        inv = load_inventory(args.dir, today=args.today)
+    except InventoryError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        return EXIT_INVALID
+    if args.format == "acl":
+        sys.stdout.write(mosquitto_acl(inv))
+        return EXIT_OK
+    json.dump(central_inputs(inv), sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     """Every rule family, each rule with its stable id and its source."""
-    from vigie.access.rules import DECISION_RULES
-    from vigie.labels import FILE_RULES, OPTIN_SOURCE, OWN_SOURCE, SOURCES_DOC, source_anchors
+    from vigie.access_policy.decision_rules import DECISION_RULES
+    from vigie.labels import (
+        EFFECTS,
+        FILE_RULES,
+        OPTIN_SOURCE,
+        OWN_SOURCE,
+        SEVERITIES,
+        SOURCES_DOC,
+        rule_fr,
+        source_anchors,
+        source_fr,
+    )
     from vigie.review import RULES as OPTIN_RULES
     from vigie.rules import REGISTRY
 
@@ -202,16 +225,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     print("# Règles de validation de l'inventaire (vigie validate, vigie review)")
     for r in REGISTRY.values():
-        print(f"{r.id:32} {r.severity:8} {r.summary}  [{r.source}]{anchors(r.source)}")
+        said = f"{rule_fr(r.id)}  [{source_fr(r.source)}]{anchors(r.source)}"
+        print(f"{r.id:32} {SEVERITIES[r.severity]:13} {said}")
     print("\n# Règles de décision d'accès aux images (vigie access explain|matrix, journal)")
     for d in DECISION_RULES.values():
-        print(f"{d.id:32} {d.effect:8} {d.summary}  [{d.source}]{anchors(d.source)}")
+        said = f"{rule_fr(d.id)}  [{source_fr(d.source)}]{anchors(d.source)}"
+        print(f"{d.id:32} {EFFECTS[d.effect]:13} {said}")
     print("\n# Règles d'adhésion d'une commune (vigie review, vigie plan)")
-    for rule_id, (summary, _hint) in OPTIN_RULES.items():
-        print(f"{rule_id:32} {'error':8} {summary}  [{OPTIN_SOURCE}]")
+    for rule_id in OPTIN_RULES:
+        print(f"{rule_id:32} {'erreur':13} {rule_fr(rule_id)}  [{OPTIN_SOURCE}]")
     print("\n# Règles de lecture des fichiers (vigie validate)")
-    for rule_id, summary in FILE_RULES.items():
-        print(f"{rule_id:32} {'error':8} {summary}  [{OWN_SOURCE}]")
+    for rule_id in FILE_RULES:
+        print(f"{rule_id:32} {'erreur':13} {rule_fr(rule_id)}  [{OWN_SOURCE}]")
     print(f"\nSources (textes et liens, ce que chaque règle en retient) : {SOURCES_DOC}")
     return EXIT_OK
 
@@ -274,7 +299,7 @@ def parser() -> argparse.ArgumentParser:
         "rules",
         help="list every rule (validation, access decision, opt-in, file reading) with its source",
     ).set_defaults(func=cmd_rules)
-    from vigie.access.cli import register as register_access
+    from vigie.access_policy.cli import register as register_access
     from vigie.audit.cli import register as register_audit
 
     register_access(sub, _directory)

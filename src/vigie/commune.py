@@ -9,23 +9,23 @@ already opted in (its own file, or a site it owns, is in the inventory: the
 département's sites on its territory do not count), a missing préfecture
 authorisation. In the terminal, a wrong site or camera id is asked again, the
 other answers kept. If the new inventory is invalid, the file is removed again
-and the lock is untouched.
+and the lock is untouched; each error is told by the answer behind it (the file
+is gone), and in the terminal a refused date or retention is asked again.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vigie.geography import reference
 from vigie.loader import check_inventory
 from vigie.lockfile import write_lock
 from vigie.names import camera_name, detector_host_name, gateway_name, recorder_name
-from vigie.reference import reference
+from vigie.schemadiag import ID_FORM, id_example, is_id, slugify
 from vigie.vocabulary import AREAS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -37,11 +37,6 @@ class Refused(Exception):
 
 class Missing(Exception):
     """An answer is missing and there is no terminal to ask it: exit 2."""
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
 
 
 @dataclass
@@ -69,17 +64,13 @@ class Answers:
     cameras: list[CameraAnswer] = field(default_factory=list)
 
 
-CAMERA_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")  # model.Slug: site ids too
-
-
 def _camera(text: str) -> CameraAnswer:
     parts = text.split(":")
     if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "road"):
         raise argparse.ArgumentTypeError(f"expected ID:AREA or ID:AREA:road, got {text!r}")
-    if not CAMERA_ID.match(parts[0]):
+    if not is_id(parts[0]):
         raise argparse.ArgumentTypeError(
-            f"{parts[0]!r} is not a camera id: lowercase letters, digits and '-', "
-            "at most 40 (e.g. parvis-nord)"
+            f"{parts[0]!r} is not a camera id: {ID_FORM} ({id_example(parts[0])})"
         )
     if parts[1] not in AREAS:
         raise argparse.ArgumentTypeError(f"unknown area {parts[1]!r}; one of {sorted(AREAS)}")
@@ -132,6 +123,21 @@ def _ask(value, question: str, *, choices: list[str] | None = None, default=None
             print(f"  {exc}")
 
 
+# Answers only the whole inventory's validation can judge (an authorisation of more
+# than 5 years, a retention above the law's): in a terminal, a refused one is asked
+# again and the others are kept. key in the file: (flag, question, cast)
+QUESTIONS = {
+    "issued": ("--issued", "Authorisation date (YYYY-MM-DD)", dt.date.fromisoformat),
+    "expires": ("--expires", "End of validity (YYYY-MM-DD)", dt.date.fromisoformat),
+    "retention_days": ("--retention-days", "Retention set by the authorisation (days)", int),
+}
+
+
+def _ask_again(key: str, given):
+    _flag, question, cast = QUESTIONS[key]
+    return _ask(given, question, cast=cast)
+
+
 def _host_names(inv) -> set[str]:
     names = set()
     for site in inv.sites.values():
@@ -169,11 +175,9 @@ def gather(args: argparse.Namespace, inv) -> Answers:
         )
     slug = slugify(commune.name)
     a.authorisation = _ask(args.authorisation, "Préfecture authorisation reference (AP-78-...)")
-    a.issued = _ask(args.issued, "Authorisation date (YYYY-MM-DD)", cast=dt.date.fromisoformat)
-    a.expires = _ask(args.expires, "End of validity (YYYY-MM-DD)", cast=dt.date.fromisoformat)
-    a.retention_days = _ask(
-        args.retention_days, "Retention set by the authorisation (days)", cast=int
-    )
+    a.issued = _ask_again("issued", args.issued)
+    a.expires = _ask_again("expires", args.expires)
+    a.retention_days = _ask_again("retention_days", args.retention_days)
     a.force = inv.competent_force.get(a.insee) or _ask(
         args.force, "Competent force", choices=["police", "gendarmerie"]
     )
@@ -189,8 +193,8 @@ def gather(args: argparse.Namespace, inv) -> Answers:
         raise Refused(f"{commune.name} belongs to no intercommunality in the reference data")
     while True:
         a.site_id = _ask(args.site_id, "Site id", default=f"mairie-{slug}")[:40].strip("-")
-        if not CAMERA_ID.match(a.site_id):  # the same slug as camera ids
-            problem = f"{a.site_id!r} is not a site id: lowercase letters, digits and '-'"
+        if not is_id(a.site_id):
+            problem = f"{a.site_id!r} is not a site id: {ID_FORM} ({id_example(a.site_id)})"
         elif a.site_id in inv.sites:
             problem = f"site id {a.site_id} is taken in the inventory: choose another"
         else:
@@ -321,6 +325,29 @@ def render(a: Answers, inv) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The flag answering each key of the file, to say which answer a refusal is about.
+FLAG_OF = {
+    **{key: flag for key, (flag, _question, _cast) in QUESTIONS.items()},
+    "authorisation": "--authorisation",
+    "uplink": "--uplink",
+    "recorded_at": "--recorded-at",
+    "recorder": "--recorder",
+    "name": "--site-name",
+}
+
+
+def _refusal(d, target: str, lines: list[str]) -> tuple[str, str]:
+    """(what to print, the key of the answer refused or ""): a diagnostic of the file
+    removed again is told by the answer behind it, not by a `path:line` that is gone."""
+    if d.path != target or not 0 < d.line <= len(lines):
+        return d.format(), ""
+    answer = lines[d.line - 1].split("  #", 1)[0].strip().removeprefix("- ")
+    key = answer.lstrip("{").split(":", 1)[0].strip('"')
+    flag = "--camera" if answer.startswith("{id:") else FLAG_OF.get(key, "")
+    said = f"{d.rule}: {d.message}" + (f" ({d.hint})" if d.hint else "")
+    return f"  {said}\n    from the answer `{answer}`" + (f" ({flag})" if flag else ""), key
+
+
 def run(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     inv, diags = check_inventory(root, today=args.today)
@@ -343,18 +370,33 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     target = root / "communes" / f"{answers.insee}-{slugify(answers.name)}.yml"
     target.parent.mkdir(exist_ok=True)
-    target.write_text(render(answers, inv), encoding="utf-8")
-    after, diags = check_inventory(root, today=args.today)
-    errors = [d for d in diags if d.severity == "error" and d.rule != "NET-LOCK-MISSING"]
-    if after is None or errors:
+    while True:
+        text = render(answers, inv)
+        target.write_text(text, encoding="utf-8")
+        after, diags = check_inventory(root, today=args.today)
+        errors = [d for d in diags if d.severity == "error" and d.rule != "NET-LOCK-MISSING"]
+        if after is not None and not errors:
+            break
         target.unlink()  # nothing moved
+        print(
+            f"vigie commune new: refused: {target} is not written, the lock is unchanged:",
+            file=sys.stderr,
+        )
+        refused = set()
         for d in errors:
-            print(d.format(), file=sys.stderr)
-        print(f"vigie commune new: {target} not written (see above)", file=sys.stderr)
-        return EXIT_INVALID
+            said, key = _refusal(d, str(target), text.splitlines())
+            print(said, file=sys.stderr)
+            refused.add(key)
+        if not sys.stdin.isatty() or not refused <= QUESTIONS.keys():
+            return EXIT_INVALID
+        print("  asked again; the other answers are kept", file=sys.stderr)
+        for key in sorted(refused):
+            setattr(answers, key, _ask_again(key, None))
     added = write_lock(after, root)
     for d in (d for d in diags if d.rule != "NET-LOCK-MISSING"):
         print(d.format(), file=sys.stderr)
     print(f"{target}: written; {added} allocation(s) recorded in {root}/netplan.lock.yml")
-    print("next: git checkout -b optin/" + answers.insee + "; git add; git commit; open a PR")
+    # The branch name the review reads the commune from (docs/opt-in.md).
+    branch = f"optin/{answers.insee}-{slugify(answers.name)}"
+    print(f"next: git checkout -b {branch}; git add {root}; git commit; open a pull request")
     return EXIT_OK

@@ -5,7 +5,7 @@ pack and the tests share one answer to "which container watches which camera".
 
 Rules encoded here:
 - only cameras that ask for detection AND on which detection is lawful
-  (``vigie.rules.lawful_detection``: never a camera filming the public road) are
+  (``vigie.cameras.lawful_detection``: never a camera filming the public road) are
   ever placed in a shard;
 - a detector container runs on one core and watches at most ``cameras_per_core``
   cameras (the figure measured by the detector benchmark), so a host offers
@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
+from vigie.cameras import lawful_detection
 from vigie.names import detector_host_name
 
 RULE_CAPACITY = "FLEET-CAPACITY"
@@ -225,10 +227,9 @@ def plan_fleet(
     detector host ``detector_host`` there when the camera names one, else on any
     of that site's detector hosts. ``cores_of(host_name)`` gives a host's cores
     (a stack setting: the inventory does not carry hardware); ``lawful``
-    defaults to ``vigie.rules.lawful_detection``.
+    defaults to ``vigie.cameras.lawful_detection``.
     """
-    if lawful is None:
-        from vigie.rules import lawful_detection as lawful
+    lawful = lawful_detection if lawful is None else lawful
     hosts = [
         DetectorHostRef(name=name, site_id=site_id, cores=cores_of(name))
         for site_id, site in inventory.sites.items()
@@ -256,3 +257,12 @@ def plan_fleet(
                 cameras.append(CameraRef(site_id=site.id, id=cam.id, hosts=allowed))
     plan = plan_shards(cameras, hosts, cameras_per_core)
     return FleetPlan(cameras_per_core=plan.cameras_per_core, hosts=plan.hosts, skipped=skipped)
+
+
+def site_fleet(sites: dict[str, Any], cameras_per_core: int) -> FleetPlan:
+    """The fleet plan of these sites, each detector host with the cores the inventory
+    gives it: what the rules check, the desired state deploys and the broker admits."""
+    cores = {
+        detector_host_name(s.id, h.id): h.cores for s in sites.values() for h in s.detector_hosts
+    }
+    return plan_fleet(SimpleNamespace(sites=sites), cameras_per_core, lambda n: cores.get(n, 1))

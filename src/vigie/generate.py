@@ -17,7 +17,7 @@ import random
 import shutil
 from pathlib import Path
 
-from vigie.reference import reference
+from vigie.geography import reference
 
 DEPARTMENTAL_SITES = (
     ("college", 120, "col"),

@@ -14,7 +14,6 @@ keeps the line of the default, so an error points where it was written.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,7 +23,9 @@ from pydantic import ValidationError
 
 from vigie.errors import Diagnostic, InventoryError
 from vigie.lockfile import LOCK_NAME, read_lock
-from vigie.model import KNOWN_KEYS, Fragment, Inventory
+from vigie.model import Fragment, Inventory
+from vigie.rules import run_rules
+from vigie.schemadiag import schema_diagnostics
 from vigie.yamlsrc import MAX_TOTAL_BYTES, LDict, LList, Src, YamlProblem, load_yaml_file
 
 ENTRY_POINT_NAMES = ("vigie.yml", "vigie.yaml")
@@ -95,57 +96,6 @@ def _department_camera_defaults(raws: list[Any]) -> Any:
         if isinstance(defaults, LDict):
             return defaults.get("camera")
     return None
-
-
-# --- schema errors ------------------------------------------------------------------
-
-
-def _locate(raw: Any, loc: tuple) -> Src:
-    node, src = raw, getattr(raw, "src", Src("?", 1))
-    for part in loc:
-        if (isinstance(node, LDict) and part in node) or (
-            isinstance(node, LList) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            src, node = node.value_src(part), node[part]
-    return src
-
-
-def _shown(value: Any) -> str:
-    """A short picture of a wrong value, never recursing (a hostile value may nest 1,000 deep)."""
-    if isinstance(value, dict):
-        keys = ", ".join(repr(k)[:20] for k in list(value)[:3])
-        text = f"a mapping {{{keys}{', ...' if len(value) > 3 else ''}}}"
-    elif isinstance(value, list):
-        text = f"a list of {len(value)} item(s)"
-    else:
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def schema_diagnostics(exc: ValidationError, raw: Any) -> list[Diagnostic]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        src = _locate(raw, loc)
-        names = [p for p in loc if isinstance(p, str) and not p.endswith("]") and "[" not in p]
-        name = names[-1] if names else "value"
-        if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(name, KNOWN_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "remove it"
-            out.append(
-                Diagnostic(src.path, src.line, "SCHEMA-UNKNOWN-KEY", f"unknown key {name!r}", hint)
-            )
-        elif err["type"] == "missing":
-            out.append(
-                Diagnostic(src.path, src.line, "SCHEMA-MISSING", f"missing required key {name!r}")
-            )
-        else:
-            shown = _shown(err.get("input"))
-            msg = err["msg"].removeprefix("Value error, ")
-            out.append(
-                Diagnostic(src.path, src.line, "SCHEMA-TYPE", f"{name}: {msg} (got {shown})")
-            )
-    return out
 
 
 # --- merge ----------------------------------------------------------------------------
@@ -276,8 +226,6 @@ def check_inventory(
     path: str | Path, *, today: dt.date | None = None, display_base: str | None = None
 ) -> tuple[Inventory | None, list[Diagnostic]]:
     """Load and check; returns the inventory (None if unusable) and every diagnostic."""
-    from vigie.rules import run_rules  # rules import the model; avoid a cycle at import time
-
     root = Path(path)
     base = display_base if display_base is not None else str(path).rstrip("/")
     if not root.is_dir():

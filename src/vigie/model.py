@@ -144,6 +144,10 @@ class Camera(Node):
     resolution: Resolution
     fps: Int = Field(ge=1, le=60)
     bitrate_kbps: Int = Field(ge=64, le=50_000)
+    # Declared key-frame interval (GOP) of the recorded stream, in seconds: the
+    # live view starts at a key frame and its segments are cut there
+    # (CAMERA-GOP-SLOW warns above 2 s). The camera is configured to it.
+    keyframe_seconds: Annotated[float, Strict(), Field(ge=0.5, le=10)] = 1.0
     codec: Literal["h264", "h265"] = "h264"
     retention_days: Int = Field(ge=1)
     purposes: list[Text]

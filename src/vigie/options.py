@@ -33,7 +33,7 @@ ANSIBLE_KEYS = frozenset(
         "cache_prefix",
     }
 )
-VIGIE_KEYS = ("path", "sites", "max_cameras_per_site", "cameras_per_core")
+VIGIE_KEYS = ("path", "sites", "max_cameras_per_site", "cameras_per_core", "segment_seconds")
 
 
 class OptionsError(ValueError):
@@ -50,6 +50,9 @@ class InventoryOptions:
     # Overrides the département's `detection_capacity.cameras_per_core` (the lab
     # makes several shards with few cameras).
     cameras_per_core: int | None = None
+    # Overrides the recorders' segment length (the lab's short segments, so that
+    # its tests see several within minutes); the gateway's playlists follow.
+    segment_seconds: int | None = None
     source: Path | None = None  # the vigie.yml read, None for a bare directory
 
 
@@ -96,6 +99,7 @@ def parse_options(data: Any, where: Path) -> InventoryOptions:
             "max_cameras_per_site", data.get("max_cameras_per_site"), where, 0
         ),
         cameras_per_core=_positive_int("cameras_per_core", data.get("cameras_per_core"), where, 1),
+        segment_seconds=_positive_int("segment_seconds", data.get("segment_seconds"), where, 1),
         source=where,
     )
 

@@ -8,8 +8,11 @@ cameras and agencies added, removed or changed (any setting), the addresses
 and VLANs allocated (provisional until merged: another merge may take them
 first), any change to an existing allocation (refused), fibre load and storage
 before -> after, the legal checklist of every new or changed camera with its
-rule ids, each new camera's transmissions, who may see what on an event (from
-`vigie.access` when it is present) and a link to the fibre picture.
+rule ids, each new camera's transmissions, who may see what on an event (the
+answers `vigie access explain` and the matrix print: `vigie.access_policy.answers`), the
+hosts, groups and command to deploy (`vigie.plan_deploy`, from the desired state)
+and a link to the fibre picture. Everything is French (`vigie.labels`): the
+English detail of each finding is `vigie validate`'s.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from vigie import labels
 from vigie.errors import Diagnostic
 from vigie.loader import check_inventory
 from vigie.model import Camera, Inventory, Node, Site
+from vigie.names import recorder_name
 from vigie.netplan import NetworkPlan, plan_network
+from vigie.plan_deploy import Deploy, deploy, deploy_section, desired
 from vigie.rules import REGISTRY, lawful_detection
 from vigie.sizing import recorder_needs_gb, segment_loads_kbps
 
@@ -231,7 +236,11 @@ def checklist(inv: Inventory, site: Site, cam: Camera, diags: list[Diagnostic]) 
             "LEGAL-RETENTION-AUTHORISATION",
             "LEGAL-RETENTION-COLLEGE",
         ),
-        item("finalités : " + ", ".join(cam.purposes), "LEGAL-PURPOSE", "LEGAL-SDIS-PURPOSE"),
+        item(
+            "finalités : " + ", ".join(labels.word(labels.PURPOSES, p) for p in cam.purposes),
+            "LEGAL-PURPOSE",
+            "LEGAL-SDIS-PURPOSE",
+        ),
         item(
             f"zone {cam.area or '-'}, {road} la voie publique",
             "LEGAL-COLLEGE-LIVING-AREA",
@@ -261,7 +270,7 @@ def checklist(inv: Inventory, site: Site, cam: Camera, diags: list[Diagnostic]) 
             )
         )
     extra = sorted(r for r in broken if r.startswith("LEGAL-") and r not in " ".join(items))
-    items += [f"✗ {REGISTRY[r].summary} ({r})" for r in extra if r in REGISTRY]
+    items += [f"✗ {labels.rule_fr(r)} ({r})" for r in extra if labels.rule_fr(r)]
     return items
 
 
@@ -279,37 +288,44 @@ def transmissions(inv: Inventory, site: Site) -> list[str]:
             scope = labels.AGENCY_KINDS.get(agency.kind, agency.kind)
         name = agency.name if agency else tr.agency
         out.append(
-            f"{name} (`{tr.agency}`), décision {tr.decision or 'AUCUNE'}, {tr.mode}, "
+            f"{name} (`{tr.agency}`), décision {tr.decision or 'AUCUNE'}, "
+            f"{labels.TRANSMISSION_MODES.get(tr.mode, tr.mode)}, "
             f"périmètre {scope}"
         )
     return out
 
 
-def who_can_see(inv: Inventory, site: Site, cam: Camera) -> list[str] | None:
-    """Per event class, the agencies the access policy lets view the clip; None without it."""
+def access_policy(inv: Inventory):
+    """The access policy of `inv`, or None when it cannot be built (the plan still shows
+    the rest; `vigie access explain` says why)."""
     try:
-        from vigie.access.competence import decide
-        from vigie.access.events import EVENT_CLASSES, Event, Request
-    except ImportError:
+        from vigie.access_policy.policy import AccessPolicy
+
+        return AccessPolicy.from_inventory(inv)
+    except Exception:  # the access policy is another module's contract; never fail a plan
+        return None
+
+
+def who_can_see(inv: Inventory, site: Site, cam: Camera, policy=None) -> list[str] | None:
+    """Per event class, the agencies that may see the camera, read from the answers
+    `vigie access explain` and the matrix print (`vigie.access_policy.answers`); None when
+    the access policy cannot be built."""
+    from vigie.access_policy.answers import answers
+
+    policy = policy or access_policy(inv)
+    if policy is None:
         return None
     receivers = {tr.agency for tr in site.transmissions}
+    columns: dict[str, tuple[str, list[str], dict[str, str]]] = {}
+    for got in answers(inv, policy, f"{site.id}/{cam.id}"):
+        _action, allowed, why = columns.setdefault(got.event.name, (got.action, [], {}))
+        if got.allowed:
+            allowed.append(labels.agency_label(inv.agencies, got.agency))
+        elif got.agency in receivers or not receivers:  # why the site's own receivers cannot
+            why.setdefault(got.verdict.rule, got.verdict.reason)
     out = []
-    for name in EVENT_CLASSES:
-        if name.startswith("alarm-"):
-            continue  # needs an alarm source; the access matrix covers them
-        allowed, why = [], {}
-        action = "export" if name == "requisition" else "view_clip"  # a requisition exports
-        for agency in sorted(inv.agencies):
-            req = Request(f"{agency}/reviewer", action, f"{site.id}/{cam.id}", Event.parse(name))
-            try:
-                verdict = decide(inv, req, representative=True)
-            except Exception:  # the access policy is another module's contract; never fail a plan
-                return None
-            if verdict.allowed:
-                allowed.append(labels.agency_label(inv.agencies, agency))
-            elif agency in receivers or not receivers:  # why the site's own receivers cannot
-                why.setdefault(verdict.reason, verdict.rule)
-        said = {rule: labels.DECISION_RULES_FR.get(rule, text) for text, rule in why.items()}
+    for name, (action, allowed, why) in columns.items():
+        said = {rule: labels.DECISION_RULES_FR.get(rule, text) for rule, text in why.items()}
         reasons = "; ".join(f"{text} ({rule})" for rule, text in sorted(said.items()))
         shown = ", ".join(allowed) or f"personne : {reasons}"
         event = labels.EVENT_CLASSES.get(name, name)
@@ -331,7 +347,7 @@ def rule_source(rule: str) -> str:
     if rule in labels.FILE_RULES:
         return labels.OWN_SOURCE
     try:
-        from vigie.access.rules import DECISION_RULES
+        from vigie.access_policy.decision_rules import DECISION_RULES
     except ImportError:
         return ""
     return DECISION_RULES[rule].source if rule in DECISION_RULES else ""
@@ -356,11 +372,29 @@ def legend(text: str) -> list[str]:
     ]
     cited = sorted(set(RULE_ID.findall(text)))
     if cited:
-        out += ["| règle | source (textes liés dans docs/sources.md) |", "|---|---|"]
+        out += [
+            "| règle | ce qu'elle vérifie | source (textes liés dans docs/sources.md) |",
+            "|---|---|---|",
+        ]
         for rule in cited:
             source = rule_source(rule)
-            out.append(f"| {rule} | {labels.source_links(source) if source else '-'} |")
+            shown = labels.source_links(labels.source_fr(source)) if source else "-"
+            out.append(f"| {rule} | {labels.rule_fr(rule) or '-'} | {shown} |")
         out.append("")
+    return out
+
+
+def diagnostics_fr(diags: list[Diagnostic]) -> list[str]:
+    """Each finding at its line, with the French wording of its rule; the technician's
+    detail (in English) is what `vigie validate` prints at the same line."""
+    out = []
+    for d in diags:
+        severity = labels.SEVERITIES.get(d.severity, d.severity)
+        said = labels.rule_fr(d.rule) or "voir `vigie validate`"
+        out.append(
+            f"- `{d.path}:{d.line}` : **{severity}**, règle non respectée : {said} ({d.rule})"
+        )
+    out += ["", "Le détail de chaque ligne, pour le technicien : `vigie validate DIR`.", ""]
     return out
 
 
@@ -370,6 +404,7 @@ def render_plan(
     diags: list[Diagnostic],
     *,
     picture: str | None = None,
+    deploy: Deploy | None = None,
 ) -> str:
     out = ["## vigie plan : ce que change la demande", ""]
     errors = [d for d in diags if d.severity == "error"]
@@ -384,7 +419,7 @@ def render_plan(
     )
     out.append("")
     if diags:
-        out += ["```", *(x.format() for x in diags), "```", ""]
+        out += diagnostics_fr(diags)
     plan = network_plan(after) or NetworkPlan(None, None, {})  # type: ignore[arg-type]
     base_plan = network_plan(before)
 
@@ -407,7 +442,10 @@ def render_plan(
     for site in d.sites_added:
         sp = plan.sites.get(site.id)
         nets = (
-            ", ".join(f"{n} {sp.prefixes[n]} (VLAN {sp.vlans[n]})" for n in sp.prefixes)
+            ", ".join(
+                f"{labels.NETWORKS.get(n, n)} {sp.prefixes[n]} (VLAN {sp.vlans[n]})"
+                for n in sp.prefixes
+            )
             if sp
             else "?"
         )
@@ -419,7 +457,7 @@ def render_plan(
     for site, changes in d.sites_changed:
         out.append(f"- **modifié** `{site.id}` : {_changes(changes)}")
     for site in d.sites_removed:
-        refused = (
+        kept = (
             " — **refusé** tant que ses images peuvent être encore conservées "
             "(OPTIN-SITE-RETENTION) : retirer d'abord ses caméras"
             if site.cameras
@@ -427,7 +465,7 @@ def render_plan(
         )
         out.append(
             f"- **retiré** `{site.id}` ({len(site.cameras)} caméras); son emplacement reste réservé"
-            + refused
+            + kept
         )
     if not (d.sites_added or d.sites_changed or d.sites_removed):
         out.append("Aucun site ajouté, retiré ou modifié.")
@@ -435,9 +473,10 @@ def render_plan(
 
     out += ["### Caméras", ""]
     for site, cam in d.cameras_added:
+        area = f", zone {labels.word(labels.AREAS, cam.area)}" if cam.area else ""
         out.append(
             f"- **ajoutée** `{cam.host_name}` {_address(plan, site, cam)}"
-            f"{provisional(site.id, cam.id)}"
+            f"{provisional(site.id, cam.id)}{area}"
         )
     for _site, cam, changes in d.cameras_changed:
         out.append(f"- **modifiée** `{cam.host_name}` : {_changes(changes)}")
@@ -476,11 +515,13 @@ def render_plan(
         out.append("")
     if reviewed:
         out += ["### Qui peut voir quoi lors d'un événement", ""]
+        policy = access_policy(after)
         for site, cam in reviewed:
-            seen = who_can_see(after, site, cam)
+            seen = who_can_see(after, site, cam, policy)
             if seen is None:
                 out.append(
-                    "La politique d'accès (`vigie.access`) n'est pas disponible dans cette version."
+                    "La politique d'accès n'a pas pu être construite (`vigie access explain` dit "
+                    "pourquoi)."
                 )
                 break
             out.append(f"- `{cam.host_name}` : " + "; ".join(seen))
@@ -528,10 +569,12 @@ def render_plan(
                 else None
             )
             shown = f"{disk:,} GB" if disk else "enregistreur inexistant"  # REF-RECORDER says why
-            out.append(f"| {sid}-rec{n} | {shown} | {_cell(prev, need, 'GB')} |")
+            out.append(f"| {recorder_name(sid, n)} | {shown} | {_cell(prev, need, 'GB')} |")
     if out[-1] == "|---|---|---|":
         out.append("| (aucun changement) | | |")
     out.append("")
+    if deploy is not None:
+        out += deploy_section(deploy, refused)
     out += legend("\n".join(out))
     return "\n".join(out)
 
@@ -551,11 +594,8 @@ def plan_change(
 ) -> tuple[str, int]:
     after, diags = check_inventory(directory, today=today)
     if after is None:
-        text = (
-            "## vigie plan : ce que change la demande\n\n**INVALIDE**\n\n```\n"
-            + "\n".join(d.format() for d in diags)
-            + "\n```\n"
-        )
+        head = ["## vigie plan : ce que change la demande", "", "**INVALIDE**", ""]
+        text = "\n".join([*head, *diagnostics_fr(diags)])
         return text, 1
     with tempfile.TemporaryDirectory(prefix="vigie-plan-") as tmp:
         try:
@@ -573,4 +613,9 @@ def plan_change(
         or allocation_changes(before, after)
         or any(site.cameras for site in diff(before, after).sites_removed)
     )
-    return render_plan(before, after, diags, picture=link), 1 if refused else 0
+    after_state = desired(after, Path(directory))
+    plan = Deploy(unknown=True)
+    if after_state is not None:
+        plan = deploy(desired(before, Path(directory)), after_state, str(directory))
+    text = render_plan(before, after, diags, picture=link, deploy=plan)
+    return text, 1 if refused else 0

@@ -3,9 +3,14 @@
 A pull request is untrusted input. Beside `vigie validate` on the head, the
 review compares the head with the merge base of REF and refuses:
 
-- OPTIN-FOREIGN-FILE: a commune's pull request (`--commune INSEE`) that edits
-  another commune's file or a shared file (fibre, département, agencies, sites),
-  or a commune file declaring a site in another commune;
+- OPTIN-FOREIGN-FILE: a commune's pull request that edits another commune's file
+  or a shared file (fibre, département, agencies, sites), or a commune file
+  declaring a site or a competent force of another commune. Whose change it is
+  comes from `--commune INSEE` (the pipeline reads it from an `optin/<insee>-…`
+  branch), else from the change itself: a branch name is the author's choice,
+  so without `--commune` a change that edits commune files is that commune's,
+  and one editing the files of several communes, or a commune's file with
+  shared files, is refused;
 - OPTIN-ALLOCATION-MOVED: a prefix, VLAN, address or lock entry of the base that moves;
 - OPTIN-LOCK-REUSE: a lock slot given to another site than the one holding it;
 - OPTIN-SITE-RETENTION: a site removed while its footage may still be within
@@ -95,6 +100,34 @@ def _lock_line(root: Path, site_id: str) -> int:
     return 1
 
 
+def _commune_of(rel: str) -> str | None:
+    match = COMMUNE_FILE.match(rel)
+    return match[1] if match else None
+
+
+def undeclared_proposer(files: list[str], shown: str):
+    """With no `--commune`: the commune whose change this is (None: the département's),
+    and a refusal of each commune file when the change is not one commune's alone."""
+    communes = sorted({c for rel in files if (c := _commune_of(rel))})
+    shared = [rel for rel in files if rel != LOCK_NAME and not _commune_of(rel)]
+    if not communes or (len(communes) == 1 and not shared):
+        return (communes[0] if communes else None), []
+    edited = "communes " + ", ".join(communes) if len(communes) > 1 else f"commune {communes[0]}"
+    edited += " and shared files" if shared else ""
+    return None, [
+        _diag(
+            "OPTIN-FOREIGN-FILE",
+            f"{shown}/{rel}",
+            1,
+            f"the change edits the files of {edited}: a commune's file changes only in "
+            "that commune's own pull request (branch optin/<insee>-<name>, or "
+            "`vigie review --commune INSEE`)",
+        )
+        for rel in files
+        if _commune_of(rel)
+    ]
+
+
 def foreign_edits(files: list[str], commune: str, shown: str, after: Inventory | None):
     for rel in files:
         match = COMMUNE_FILE.match(rel)
@@ -117,6 +150,16 @@ def foreign_edits(files: list[str], commune: str, shown: str, after: Inventory |
                 src.path,
                 src.line,
                 f"site {site.id} is in commune {site.insee}, not in {match[1]} (this file's)",
+            )
+    for insee, src in after.force_src.items() if after else ():
+        rel = src.path.removeprefix(shown + "/")
+        owner = _commune_of(rel)
+        if owner and rel in files and insee != owner:
+            yield _diag(
+                "OPTIN-FOREIGN-FILE",
+                src.path,
+                src.line,
+                f"the competent force of commune {insee} is declared in commune {owner}'s file",
             )
 
 
@@ -157,6 +200,9 @@ def review(
     with tempfile.TemporaryDirectory(prefix="vigie-review-") as tmp:
         before = load_base(directory, merge_base, Path(tmp), today)
     files = changed_files(directory, merge_base)
+    if not commune:
+        commune, refused = undeclared_proposer(files, shown)
+        diags += refused
     if commune:
         diags += foreign_edits(files, commune, shown, after)
     if before is not None and after is not None:

@@ -7,9 +7,9 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from vigie.geography import reference
 from vigie.model import Inventory
 from vigie.netplan import plan_network
-from vigie.reference import reference
 from vigie.sizing import MAX_SEGMENT_LOAD, recorder_needs_gb, segment_loads_kbps
 
 

@@ -117,13 +117,17 @@ class _Loader(_BaseLoader):
         except Exception as exc:  # any constructor failure is the input's fault
             # The scanner accepted the text but the constructor cannot convert it:
             # `2025-02-30` (a date that does not exist), `!!int abc`, `!!float x`.
+            kind = node.tag.rsplit(":", 1)[-1]
+            hint = "write a valid value, or quote it to make it text"
+            if kind == "timestamp":  # what a technician typed is a date: name its form
+                kind, hint = "a date", "a date is written YYYY-MM-DD, ISO 8601: e.g. 2026-09-01"
             raise YamlProblem(
                 Diagnostic(
                     self.path,
                     node.start_mark.line + 1,
                     "YAML-VALUE",
-                    f"cannot read {_shown(node)} as {node.tag.rsplit(':', 1)[-1]}: {exc}",
-                    "write a valid value, or quote it to make it text",
+                    f"cannot read {_shown(node)} as {kind}: {exc}",
+                    hint,
                 )
             ) from None
 
@@ -232,6 +236,17 @@ def load_yaml_text(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
+        column = _indentation_tab(text, mark.line) if mark else None
+        if column is not None:  # PyYAML's words for it ("cannot start any token") say nothing
+            raise YamlProblem(
+                Diagnostic(
+                    path,
+                    line,
+                    "YAML-SYNTAX",
+                    f"YAML indentation uses spaces; a tab was found at column {column}",
+                    "replace it with spaces; set the editor to indent with spaces",
+                )
+            ) from None
         message = " ".join(filter(None, [exc.context, exc.problem]))
         raise YamlProblem(Diagnostic(path, line, "YAML-SYNTAX", message or str(exc))) from None
     except yaml.YAMLError as exc:
@@ -249,6 +264,18 @@ def load_yaml_text(text: str, path: str) -> tuple[Any, list[Diagnostic]]:
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def _indentation_tab(text: str, line: int) -> int | None:
+    """The 1-based column of a tab in the indentation of the failing line, if any."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return None
+    row = lines[line]
+    indent = row[: len(row) - len(row.lstrip(" \t"))]
+    if "\t" in indent:
+        return indent.index("\t") + 1
+    return None
 
 
 def read_text_file(path: Path, shown: str) -> str:

@@ -25,7 +25,7 @@ EXPORT_KEY = "export-ed25519.pem"
 
 def keygen(folder: Path) -> None:
     """Create the service's secret keys if missing (mode 0600)."""
-    from vigie.access.tokens import TokenAuthority
+    from vigie.access_policy.tokens import TokenAuthority
     from vigie_access.journal import ensure_key
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -46,25 +46,31 @@ def keygen(folder: Path) -> None:
 
 
 def run(config_path: str) -> int:
-    from vigie.errors import InventoryError
-    from vigie.loader import load_inventory
+    import yaml
+    from pydantic import ValidationError
+
     from vigie_access import app as http
+    from vigie_access import handover
     from vigie_access.config import load
     from vigie_access.exports import Exporter
     from vigie_access.metrics import Metrics
     from vigie_access.service import build_core
 
-    cfg = load(config_path)
     try:
-        inv = load_inventory(cfg.inventory)
-    except InventoryError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
+        cfg = load(config_path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # pydantic's errors are ValueErrors
+        detail = exc if not isinstance(exc, ValidationError) else _problems(exc)
+        print(f"vigie-access: {config_path}: bad configuration: {detail}", file=sys.stderr)
+        return 1
+    try:
+        doc = handover.load(cfg.handover)
+    except handover.HandOverInvalid as exc:
+        print(f"vigie-access: {exc}", file=sys.stderr)
         return 1
     metrics = Metrics()
-    core, bus = build_core(cfg, inv, metrics)
+    core, bus = build_core(cfg, doc, metrics)
     exporter = Exporter(core, cfg.exports, _export_key(cfg))
-    api = http.Api(core, exporter, metrics, cfg.settle_seconds)
+    api = http.Api(core, exporter, metrics, cfg.settle_seconds, cfg.live_log, cfg.live_idle_s)
     if os.path.exists(cfg.socket):
         os.unlink(cfg.socket)
     stop = asyncio.Event()
@@ -80,6 +86,10 @@ def run(config_path: str) -> int:
 
     _event_loop_run(main())
     return 0
+
+
+def _problems(exc) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def _event_loop_run(coro) -> None:

@@ -1,16 +1,15 @@
 """The policy the service asks, bound to the one model: the Cedar policy
-(`vigie.access.policy.AccessPolicy`) and access settings, read from the inventory."""
+(`vigie.access_policy.policy.AccessPolicy`) and the access settings, from the model's
+hand-over (vigie.desired.gateway)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 
-from vigie.access.competence import people, requisition_approver
-from vigie.access.events import JUDICIAL_POLICE_KINDS, Event, Request
-from vigie.access.policy import AccessPolicy
-from vigie.access.settings import site_settings
-from vigie.model import Inventory
+from vigie.access_policy.events import JUDICIAL_POLICE_KINDS, Event, Request
+from vigie.access_policy.policy import AccessPolicy
+from vigie.desired.gateway import GatewayHandOver
 from vigie_access.ports import AccessTerms, Competent, Verdict
 
 
@@ -23,10 +22,11 @@ def _event(cls: str, origin: str) -> Event:
 
 
 class ModelPolicy:
-    def __init__(self, inv: Inventory):
-        self.inv = inv
-        self.engine = AccessPolicy.from_inventory(inv)
-        self._people = {p for a in inv.agencies.values() for p in people(a)}
+    def __init__(self, doc: GatewayHandOver):
+        self.doc = doc
+        entities = [e.model_dump() for e in doc.policy.entities]
+        self.engine = AccessPolicy.from_document(doc.policy.text, entities)
+        self._people = {p for a in doc.agencies.values() for p in (*a.operators, *a.supervisors)}
         self._lock = threading.Lock()  # the MQTT thread and the HTTP loop both ask
 
     def competent(self, site: str, camera: str, cls: str, origin: str) -> list[Competent]:
@@ -51,10 +51,10 @@ class ModelPolicy:
         return Verdict(v.allowed, v.rule, v.reason)
 
     def supervision_agencies(self) -> list[str]:
-        return sorted(a.id for a in self.inv.agencies.values() if a.kind == "departement")
+        return sorted(i for i, a in self.doc.agencies.items() if a.kind == "departement")
 
     def terms(self, site: str) -> AccessTerms:
-        s = site_settings(self.inv, self.inv.sites[site])
+        s = self.doc.sites[site].terms
         m = dt.timedelta(minutes=1)
         return AccessTerms(
             before=s.window_before_min * m,
@@ -69,16 +69,16 @@ class ModelPolicy:
         return operator in self._people
 
     def is_admin(self, agency: str) -> bool:
-        a = self.inv.agencies.get(agency)
+        a = self.doc.agencies.get(agency)
         return a is not None and a.kind == "platform_admin"
 
     def site_info(self, site: str, agency: str) -> dict:
         """What the page shows about the site; for the SDIS, what helps it arrive
         faster with the right means (address, kind, access point when the inventory has them)."""
-        s = self.inv.sites[site]
+        s = self.doc.sites[site]
         info = {"name": s.name, "kind": s.kind, "insee": s.insee}
         for field in ("address", "access_point"):
-            if getattr(s, field, None):
+            if getattr(s, field):
                 info[field] = getattr(s, field)
         return info
 
@@ -86,24 +86,23 @@ class ModelPolicy:
         """What the page offers this person (the policy still decides each request):
         break-glass to supervisors, requisitions to judicial police agencies'
         people, approval to the designee of the sites' authorisation."""
-        agency = self.inv.agencies.get(operator.partition("/")[0])
+        agency = self.doc.agencies.get(operator.partition("/")[0])
         if agency is None:
             return {"supervisor": False, "judicial": False, "designee_of": []}
         return {
             "supervisor": operator in agency.supervisors,
             "judicial": agency.kind in JUDICIAL_POLICE_KINDS,
             "designee_of": sorted(
-                s.id for s in self.inv.sites.values() if self.requisition_approver(s.id) == operator
+                i for i, s in self.doc.sites.items() if s.requisition_approver == operator
             ),
         }
 
     def requisition_approver(self, site: str) -> str:
-        return requisition_approver(self.inv, self.inv.sites[site])
+        return self.doc.sites[site].requisition_approver
 
     def cameras(self) -> list[dict]:
         """Every camera, for the break-glass and requisition forms."""
         return [
-            {"camera": f"{s.id}/{c.id}", "site": s.name}
-            for s in sorted(self.inv.sites.values(), key=lambda s: s.id)
-            for c in s.cameras
+            {"camera": f"{c.site}/{c.camera}", "site": self.doc.sites[c.site].name}
+            for c in sorted(self.doc.cameras.values(), key=lambda c: c.site)
         ]

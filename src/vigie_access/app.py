@@ -1,7 +1,9 @@
 """HTTP side of the access service, behind nginx on a Unix socket.
 
 nginx terminates mutual TLS and passes the verified client certificate in
-headers; `/_auth` is its `auth_request` target for every `/hls/` request;
+headers; `/_auth` is its `auth_request` target for every `/hls/` and `/live/`
+request (docs/levee-de-doute.md, "The live view"); nginx logs what it delivered
+live to a datagram socket the service reads (`vigie_access.live`);
 `/playlist/<grant>` builds the window's playlist; `/api/*` is the operator's
 page's API; `/operateur/` the page itself.
 
@@ -16,6 +18,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import socket
 import time
 from importlib import resources
 
@@ -23,7 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from vigie.central import DPO_ALERTS
-from vigie_access import exceptional, segments, snapshots
+from vigie_access import exceptional, live, segments, snapshots
 from vigie_access.core import AccessCore, Decision
 from vigie_access.exports import Exporter
 from vigie_access.identity import from_headers
@@ -34,6 +38,8 @@ from vigie_access.store import iso, parse
 log = logging.getLogger("vigie-access.http")
 COOKIE = "vigie_token"
 UPSTREAM_HEADER = "X-Vigie-Upstream"
+PATH_HEADER = "X-Vigie-Path"  # the recorder's path of a live request
+SWEEP_S = 0.25  # how often live sessions are checked for their end
 JOURNAL_WAIT_S = 2.0  # an allowed view waits this long at most for its entry's fsync
 READ_LISTED = 100  # grant ids a read's journal entry lists (the count says how many)
 
@@ -53,14 +59,32 @@ def _refusal(d: Decision) -> web.Response:
     return web.json_response({"refused": d.reason, "rule": d.rule}, status=d.status)
 
 
+def _allowed(d: Decision) -> dict | None:
+    """What nginx is told to fetch: the upstream the service named and, for live,
+    the recorder's path (nginx never builds a recorder path from the client's)."""
+    headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else {}
+    if d.path:
+        headers[PATH_HEADER] = d.path
+    return headers or None
+
+
 def _unavailable() -> web.Response:
     """No footage without its trace: the journal cannot record this view now."""
     return web.Response(status=503, headers={"Retry-After": "1"})
 
 
 class Api:
-    def __init__(self, core: AccessCore, exporter: Exporter, metrics: Metrics, settle: float):
+    def __init__(
+        self,
+        core: AccessCore,
+        exporter: Exporter,
+        metrics: Metrics,
+        settle: float,
+        live_log: str | None = None,
+        live_idle_s: float = 10,
+    ):
         self.core, self.exporter, self.metrics, self.settle = core, exporter, metrics, settle
+        self.live_log, self.live_idle_s = live_log, live_idle_s
         self.http: aiohttp.ClientSession | None = None
         journal = core.journal
         self.journal = journal if isinstance(journal, SharedJournal) else None
@@ -107,8 +131,7 @@ class Api:
         if journal is None:
             d = self.core.authorize(who, token, uri, now())
             self.metrics.decision(d.allow, time.perf_counter() - t0)
-            headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
-            return web.Response(status=d.status, headers=headers)
+            return web.Response(status=d.status, headers=_allowed(d))
         try:
             with journal.collect() as tickets:
                 d = self.core.authorize(who, token, uri, now())
@@ -124,8 +147,7 @@ class Api:
             self.metrics.decision(d.allow, spent, journaled=False)
             return _unavailable()
         self.metrics.decision(d.allow, spent)
-        headers = {UPSTREAM_HEADER: d.upstream} if d.upstream else None
-        return web.Response(status=d.status, headers=headers)
+        return web.Response(status=d.status, headers=_allowed(d))
 
     async def refused(self, request: web.Request) -> web.Response:
         """Anything nginx could not route (a path above the root): journaled, 403."""
@@ -140,14 +162,17 @@ class Api:
 
     async def playlist(self, request: web.Request) -> web.Response:
         g = self.core.store.grant(request.match_info["grant"])
-        if g is None:  # unreachable behind auth_request; refuse anyway
+        t = now()
+        # nginx may reuse an authorisation up to a second old: a grant that ended
+        # since gets nothing, not a last playlist (one clock reading decides both).
+        if g is None or t >= g.live_until:
             return web.Response(status=403)
-        window = await self.window(g)
+        window = await self.window(g, t)
         body = segments.playlist(window, self.core.segment_seconds)
         return web.Response(text=body, content_type="application/vnd.apple.mpegurl")
 
-    async def window(self, g) -> segments.Window:
-        t = now()
+    async def window(self, g, t: dt.datetime | None = None) -> segments.Window:
+        t = t or now()
         source = self.core.sources[g.source]
         base = self.core.recorder_url(source)
         names, missing = [], []
@@ -173,8 +198,7 @@ class Api:
             self.core.segment_seconds,
             self.settle,
         )
-        live = g.live and t < min(g.window_end, g.live_until)
-        return segments.Window(segs, missing, live)
+        return segments.Window(segs, missing, g.live and not self.core.live_ended(g, t))
 
     # -- operator API -------------------------------------------------------------
     def _who(self, request: web.Request):
@@ -274,9 +298,41 @@ class Api:
         d, token = self.core.issue_token(who, request.match_info["grant"], now())
         if not d.allow:
             return _refusal(d)
-        resp = web.json_response({"token": token, "playlist": f"/hls/{d.grant.id}/index.m3u8"})
-        resp.set_cookie(COOKIE, token, path="/hls/", secure=True, httponly=True, samesite="Strict")
+        g = d.grant
+        resp = web.json_response(
+            {
+                "token": token,
+                "playlist": f"/hls/{g.id}/index.m3u8",
+                "live": f"/live/{g.id}/{live.PLAYLIST}",
+                "live_until": iso(min(g.window_end, g.live_until)),
+            }
+        )
+        # Native HLS sends no header: the cookie, for the clip's and the live paths only.
+        for path in ("/hls/", "/live/"):
+            resp.headers.add(
+                "Set-Cookie",
+                f"{COOKIE}={token}; Path={path}; Secure; HttpOnly; SameSite=Strict",
+            )
         return resp
+
+    async def revoke(self, request: web.Request) -> web.Response:
+        who = self._who(request)
+        body = await request.json()
+        d = self.core.revoke(who, request.match_info["grant"], str(body.get("reason", "")), now())
+        return web.json_response(d.grant.as_dict()) if d.allow else _refusal(d)
+
+    # -- live sessions: what nginx delivered, and their end ------------------------------
+    async def sweep_live(self) -> None:
+        """End the live sessions whose grant closed or that went idle (journaled); a
+        journal that cannot take the entry leaves them for the next round."""
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                self.core.end_live_sessions(now(), self.live_idle_s)
+            except JournalUnavailable:
+                continue
+            except Exception:
+                log.exception("live sessions not swept")
 
     async def window_info(self, request: web.Request) -> web.Response:
         """The window of a grant the operator may view now (an expired grant's is
@@ -401,7 +457,18 @@ def build(api: Api) -> web.Application:
         yield
         await api.http.close()
 
+    async def live_account(app_: web.Application):
+        transport = None
+        if api.live_log:
+            transport = await listen_live_log(api.live_log, api.core.live)
+        sweeper = asyncio.create_task(api.sweep_live())
+        yield
+        sweeper.cancel()
+        if transport is not None:
+            transport.close()
+
     app.cleanup_ctx.append(session)
+    app.cleanup_ctx.append(live_account)
     r = app.router
     r.add_get("/_auth", api.auth)
     r.add_get("/playlist/{grant}", api.playlist)
@@ -410,6 +477,7 @@ def build(api: Api) -> web.Application:
     r.add_post("/api/grants/{grant}/token", api.token)
     r.add_get("/api/grants/{grant}/window", api.window_info)
     r.add_post("/api/grants/{grant}/extend", api.extend)
+    r.add_post("/api/grants/{grant}/revoke", api.revoke)
     r.add_post("/api/grants/{grant}/outcome", api.outcome)
     r.add_post("/api/grants/{grant}/exports", api.export_request)
     r.add_post("/api/exports/{export}/approve", api.export_approve)
@@ -423,6 +491,29 @@ def build(api: Api) -> web.Application:
     r.add_get("/metrics", api.metrics_handler)
     r.add_route("*", "/{tail:.*}", api.refused)
     return app
+
+
+class _LiveLog(asyncio.DatagramProtocol):
+    def __init__(self, sessions: live.Sessions):
+        self.sessions = sessions
+
+    def datagram_received(self, data: bytes, _addr) -> None:
+        doc = live.parse_line(data)
+        if doc is not None:
+            self.sessions.delivered(doc)
+
+
+async def listen_live_log(path: str, sessions: live.Sessions):
+    """nginx's `access_log syslog:server=unix:<path>` of the live locations."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    os.chmod(path, 0o660)  # nginx's workers are in the service's group
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: _LiveLog(sessions), sock=sock
+    )
+    return transport
 
 
 async def serve(app: web.Application, socket_path: str, stop: asyncio.Event) -> None:

@@ -1,4 +1,6 @@
-"""The service's configuration file (written by roles/access_gateway from the model)."""
+"""The service's configuration file (written by roles/access_gateway): where its
+files are on this host. What the model answers (cameras, recorders, ports, paths,
+the policy) is in the hand-over it names (`handover`, vigie.desired.gateway)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ class Strict(BaseModel):
 
 
 class Mqtt(Strict):
-    host: str = "127.0.0.1"
-    port: int = Field(8883, ge=1, le=65535)
+    host: str | None = Field(
+        None, description="the broker's address when not the model's (its host's loopback)"
+    )
     ca_file: str
     cert_file: str
     key_file: str = Field(description="the service's private key; never in the repository")
@@ -22,7 +25,7 @@ class Mqtt(Strict):
 
 
 class Config(Strict):
-    inventory: str = Field(description="the inventory directory (the one model)")
+    handover: str = Field(description="the model's hand-over (JSON, vigie.desired.gateway)")
     socket: str = Field("/run/vigie-access/http.sock", description="Unix socket nginx proxies to")
     database: str = "/var/lib/vigie-access/access.sqlite"
     journal: str = "/var/lib/vigie-access/journal"
@@ -32,19 +35,11 @@ class Config(Strict):
     )
     exports: str = "/var/lib/vigie-access/exports"
     mqtt: Mqtt
-    # Base URL of each recorder's read-only segment server; {address} is the
-    # recorder's address from the model.
-    recorder_url: str = "http://{address}:8088"
-    recorder_urls: dict[str, str] = Field(
-        default_factory=dict, description="per recorder host name, overrides recorder_url"
+    live_log: str = Field(
+        "/run/vigie-access/live-log.sock",
+        description="Unix datagram socket nginx logs each live answer to (syslog)",
     )
-    # Base URL of each detector host's read-only snapshot server (the event's still
-    # image, served under /snapshots/); {address} is the host's address from the model.
-    snapshot_url: str = "http://{address}:8089"
-    snapshot_urls: dict[str, str] = Field(
-        default_factory=dict, description="per detector host name, overrides snapshot_url"
-    )
-    segment_seconds: float = Field(300, gt=0)
+    live_idle_s: float = Field(10, gt=0, description="a live session without a request ends")
     settle_seconds: float = Field(2, ge=0)
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vigie.access.tokens import Grant as TokenGrant
-from vigie.access.tokens import TokenAuthority, TokenError
+from vigie.access_policy.tokens import Grant as TokenGrant
+from vigie.access_policy.tokens import TokenAuthority, TokenError
 from vigie.central import (
     EVENT_JOIN_S,
     EVENT_MAX_AGE_S,
@@ -20,12 +21,11 @@ from vigie.central import (
     GRANT_CAP_PERIOD_S,
     GRANT_CAP_TELL_EVERY_S,
     GRANT_CAP_VIEWING_S,
-    CameraSource,
     notification_topic,
 )
-from vigie_access import segments, snapshots
+from vigie_access import live, segments, snapshots
 from vigie_access.identity import Identity
-from vigie_access.ports import Journal, Policy
+from vigie_access.ports import Journal, Policy, Source
 from vigie_access.store import Grant, Store, iso, parse
 
 EVENT_CLASSES = {"intrusion", "tamper", "fire"}
@@ -33,12 +33,13 @@ OUTCOMES = {"false_alarm", "confirmed"}
 DENIALS = {"refused", "no_competent_agency"}
 PAYLOAD_KEPT = 256  # bytes of a rejected message kept in the journal, escaped
 FIELD_MAX = 128  # characters of a string field (class, kind, time) an event may carry
+HANDLED_KEPT = 100_000  # event ids remembered as handled by this process
 
 
 @dataclass(frozen=True)
 class Rejection:
     """A message that opens nothing: journaled as `event_rejected`, counted, and
-    acknowledged (never left to be delivered again)."""
+    acknowledged once that entry is on disk."""
 
     reason: str  # not-json | not-object | too-large | bad-field | bad-time | time-skew | ...
     detail: str
@@ -90,6 +91,7 @@ class Decision:
     reason: str
     grant: Grant | None = None
     upstream: str | None = None  # recorder base URL for a segment
+    path: str | None = None  # the recorder's path, when nginx is not to derive it
 
     @property
     def status(self) -> int:
@@ -109,11 +111,12 @@ class AccessCore:
         policy: Policy,
         tokens: TokenAuthority,
         journal: Journal,
-        sources: dict[str, CameraSource],
+        sources: dict[str, Source],
         publish: Callable[[str, dict], None],
         segment_seconds: float,
-        recorder_url: Callable[[CameraSource], str],
+        recorder_url: Callable[[Source], str],
         snapshot_url: Callable[[str, str], str | None] = lambda _site, _camera: None,
+        live_path: str = "",
     ):
         self.store, self.policy, self.tokens, self.journal = store, policy, tokens, journal
         self.sources = sources
@@ -122,6 +125,9 @@ class AccessCore:
         self.segment_seconds = segment_seconds
         self.recorder_url = recorder_url
         self.snapshot_url = snapshot_url
+        self.live_path = live_path
+        self.live = live.Sessions()
+        self._revoked: set[str] = set()  # grants whose live view a supervisor closed
         # (site, camera, class, kind, origin, agency) -> (its last grant, the last
         # event's arrival, that event's time): what a repeat may join
         self._open: dict[tuple, tuple[str, dt.datetime, dt.datetime]] = {}
@@ -130,6 +136,9 @@ class AccessCore:
         self._competent_cameras: dict[str, set[str]] = {}
         # what the supervision was last told, and when: (kind, subject) -> time
         self._told: dict[tuple[str, str], dt.datetime] = {}
+        # events handled by this process (insertion order: the oldest forgotten first):
+        # their entries are queued and their notifications handed to the broker
+        self._handled: dict[str, None] = {}
 
     # -- journal -----------------------------------------------------------------
     def log(self, action: str, result: str, rule: str, now: dt.datetime, **fields) -> None:
@@ -227,15 +236,19 @@ class AccessCore:
         event_time = parse(doc["time"])
         event_id = event_id_of(doc)
         # Delivered again (not acknowledged before a crash): the grants missing are
-        # made and notified; those already there are left alone.
-        self.store.add_event(event_id, origin, doc, now)
+        # made and notified. Those already stored are journaled and notified again,
+        # marked `redelivered`, when an earlier run stored them: its entries and
+        # notifications may have died with it (the message was not acknowledged).
+        fresh = self.store.add_event(event_id, origin, doc, now)
+        again = not fresh and event_id not in self._handled
         terms = self.policy.terms(site)
         grants = []
         for c in self.policy.competent(site, camera, cls, origin):
             key = (site, camera, cls, doc.get("kind"), origin, c.agency)
-            joined = self.store.joined(event_id, c.agency) or self._join(
-                key, event_id, event_time, terms, c.rule, source.key, now
-            )
+            joined = self.store.joined(event_id, c.agency)
+            if joined is not None and again:
+                self._log_join(joined, event_id, c.rule, now, redelivered=True)
+            joined = joined or self._join(key, event_id, event_time, terms, c.rule, now)
             if joined is not None:
                 grants.append(joined)
                 continue
@@ -259,7 +272,7 @@ class AccessCore:
             )
             grants.append(g)
             self._open[key] = (g.id, now, event_time)
-            if not created:
+            if not created and not again:
                 continue
             self.log(
                 "grant_created",
@@ -270,8 +283,9 @@ class AccessCore:
                 camera=source.key,
                 event=event_id,
                 window=[iso(g.window_start), iso(g.window_end)],
+                redelivered=None if created else True,
             )
-            self.notify(g, doc, now)
+            self.notify(g, doc, now, redelivered=None if created else True)
         if not grants:
             self.log(
                 "event",
@@ -281,6 +295,9 @@ class AccessCore:
                 camera=source.key,
                 event=event_id,
             )
+        self._handled[event_id] = None
+        if len(self._handled) > HANDLED_KEPT:
+            del self._handled[next(iter(self._handled))]
         return grants
 
     def _capped(self, site, camera, cls, c, source, event_id, terms, now) -> bool:
@@ -316,7 +333,7 @@ class AccessCore:
         )
         return True
 
-    def _join(self, key, event_id, event_time, terms, rule, camera, now) -> Grant | None:
+    def _join(self, key, event_id, event_time, terms, rule, now) -> Grant | None:
         """The agency's open grant this event joins, extended to cover it (never past
         the first event's live view and window plus the one extension the policy
         allows): a detector repeating the same camera, class and kind, dated and
@@ -347,20 +364,24 @@ class AccessCore:
         )
         g = self.store.join(g.id, event_id, window_end, live_until, now)
         self._open[key] = (g.id, now, event_time)
+        self._log_join(g, event_id, rule, now)
+        return g
+
+    def _log_join(self, g: Grant, event_id: str, rule: str, now, redelivered=None) -> None:
         self.log(
             "event_joined",
             "joined",
             rule,
             now,
             agency=g.agency,
-            camera=camera,
+            camera=g.source,
             event=event_id,
             grant=g.id,
             window=[iso(g.window_start), iso(g.window_end)],
+            redelivered=redelivered,
         )
-        return g
 
-    def notify(self, g: Grant, doc: dict, now: dt.datetime) -> None:
+    def notify(self, g: Grant, doc: dict, now: dt.datetime, redelivered=None) -> None:
         note = {
             "grant": g.id,
             "event": g.event_id,
@@ -382,6 +403,7 @@ class AccessCore:
             agency=g.agency,
             camera=g.source,
             event=g.event_id,
+            redelivered=redelivered,
         )
 
     # -- tokens ------------------------------------------------------------------
@@ -400,7 +422,9 @@ class AccessCore:
                 (f"{g.site}/{g.camera}",),
                 int(start.timestamp()),
                 int(g.window_end.timestamp()),
-                int(g.live_until.timestamp()),
+                # Rounded up: the grant's own end (`live_open`) decides to the millisecond;
+                # truncated, the token would end the live view up to 1 s early.
+                math.ceil(g.live_until.timestamp()),
             )
             token = self.tokens.issue(who.name, who.thumbprint, tg)
         self.log(
@@ -435,6 +459,98 @@ class AccessCore:
         v = self.policy.authorize(who.name, action, g.site, g.camera, g.cls, g.origin, **kw)
         return Decision(v.allowed, v.rule, v.reason, g)
 
+    # -- the live window: the one decision the playlist, the page and /live/ share ------
+    def live_ended(self, g: Grant, now: dt.datetime) -> bool:
+        """The grant's live view is over: its time box, an extension included, or a
+        supervisor's revocation (which moves `live_until` to the moment of revoking)."""
+        return now >= min(g.window_end, g.live_until)
+
+    def live_open(self, g: Grant, now: dt.datetime) -> Decision:
+        if not g.live:
+            return Decision(False, "ACCESS-WAY-REQUISITION", "a requisition is never viewed", g)
+        if now < g.event_time:
+            return Decision(False, "ACCESS-LIVE-NOT-YET", "the live view starts at the event", g)
+        if self.live_ended(g, now):
+            return Decision(False, "ACCESS-TOKEN-LIVE-ENDED", "the live window has ended", g)
+        return Decision(True, g.rule, "live window open", g)
+
+    def why_live_closed(self, grant_id: str, now: dt.datetime) -> str | None:
+        g = self.store.grant(grant_id)
+        if g is None or grant_id in self._revoked:
+            return "revoked"
+        return "grant-ended" if self.live_ended(g, now) else None
+
+    def revoke(self, who: Identity, grant_id: str, reason: str, now: dt.datetime) -> Decision:
+        """A supervisor of the grant's agency closes its view now (the recorded window
+        stays for an export): every live and clip request is refused from the next one
+        on, as at the grant's end."""
+        g = self.store.grant(grant_id)
+        d = self._may_view(who, g, now)
+        if d.allow and not self.policy.roles(who.name).get("supervisor"):
+            d = Decision(False, "ACCESS-REVOKE", "only a supervisor of the agency revokes", g)
+        if d.allow and not reason.strip():
+            d = Decision(False, "ACCESS-REVOKE", "a written reason is required", g)
+        if d.allow:
+            self._revoked.add(g.id)
+            d = Decision(True, "ACCESS-REVOKE", "view revoked", self.store.revoke(g.id, now))
+        self.log(
+            "grant_revoked" if d.allow else "revoke_refused",
+            "revoked" if d.allow else "refused",
+            d.rule,
+            now,
+            agency=who.agency,
+            operator=who.name,
+            camera=g.source if g else None,
+            event=g.event_id if g else None,
+            grant=g.id if g else None,
+            reason=(reason if d.allow else d.reason)[:500],
+        )
+        return d
+
+    def end_live_sessions(self, now: dt.datetime, idle_s: float) -> int:
+        """Journal `live_session_ended` for every session whose grant's live window
+        closed or that went idle, with what nginx delivered. A session whose entry the
+        journal cannot take (JournalUnavailable) stays open and is tried again."""
+        ended = 0
+        for s, reason in self.live.due(now, lambda gid: self.why_live_closed(gid, now), idle_s):
+            self.log(
+                "live_session_ended",
+                "ended",
+                "ACCESS-LIVE-SESSION",
+                now,
+                agency=s.agency,
+                operator=s.operator,
+                camera=s.camera,
+                reason=reason,
+                **s.account(),
+            )
+            self.live.close(s)
+            ended += 1
+        return ended
+
+    def _live(self, who: Identity, token: str, g: Grant, name: str, now: dt.datetime):
+        """`/live/<grant>/<name>`: the token as for the clip's playlist (this grant, this
+        certificate, this camera, live not over), the live window open, the policy's
+        `view_live`; the answer names the recorder and its live path."""
+        if not live.valid_name(name):
+            return Decision(False, "ACCESS-PATH", "not the live playlist or a live segment", g)
+        try:
+            claims = self.tokens.check(
+                token, who.thumbprint, f"{g.site}/{g.camera}", start=now.timestamp(), live=True
+            )
+        except TokenError as exc:
+            return Decision(False, f"ACCESS-TOKEN-{exc.code.upper()}", str(exc), g)
+        if claims.grant != g.id:
+            return Decision(False, "ACCESS-TOKEN-GRANT", "token issued for another grant", g)
+        d = self.live_open(g, now)
+        if d.allow:
+            d = self._policy(who, "view_live", g)
+        if not d.allow:
+            return d
+        src = self.sources[g.source]
+        path = f"{self.live_path}/{g.source}/{name}"
+        return Decision(True, d.rule, "live", g, self.recorder_url(src), path)
+
     # -- every playlist and segment ------------------------------------------------
     def authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
         d = self._authorize(who, token, uri, now)
@@ -447,6 +563,8 @@ class AccessCore:
             if f"/{snapshots.PREFIX}" in path
             else "segment"
         )
+        if path.startswith("/live/"):
+            kind = f"live_{kind}"
         self.log(
             f"{kind}_{'served' if d.allow else 'refused'}",
             "allowed" if d.allow else "refused",
@@ -459,6 +577,22 @@ class AccessCore:
             path=uri[:300],
             reason=d.reason,
         )
+        if d.allow and kind.startswith("live_"):
+            # The session's start is journaled before it is counted: an entry the
+            # journal refused is tried again with the next request.
+            if (g.id, who.name) not in self.live.open:
+                self.log(
+                    "live_session_started",
+                    "started",
+                    d.rule,
+                    now,
+                    agency=who.agency,
+                    operator=who.name,
+                    camera=g.source,
+                    event=g.event_id,
+                    grant=g.id,
+                )
+            self.live.touch(g.id, who.agency, who.name, g.source, now)
         return d
 
     def _authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
@@ -468,13 +602,15 @@ class AccessCore:
             return Decision(False, "ACCESS-CERT", "no verified client certificate")
         if not token:
             return Decision(False, "ACCESS-TOKEN-MISSING", "no token")
-        parts = uri.split("?", 1)[0].split("/", 3)  # '', 'hls', grant, rest
-        if len(parts) != 4 or parts[1] != "hls":
+        parts = uri.split("?", 1)[0].split("/", 3)  # '', 'hls' | 'live', grant, rest
+        if len(parts) != 4 or parts[1] not in ("hls", "live"):
             return Decision(False, "ACCESS-PATH", "not a playlist or a segment")
         g = self.store.grant(parts[2])
         d = self._may_view(who, g, now)
         if not d.allow:
             return d
+        if parts[1] == "live":
+            return self._live(who, token, g, parts[3], now)
         if parts[3].startswith(snapshots.PREFIX):
             return self._snapshot(who, token, g, parts[3].removeprefix(snapshots.PREFIX), now)
         if parts[3] == "index.m3u8":

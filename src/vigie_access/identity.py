@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from vigie.access.tokens import fingerprint_of
+from vigie.access_policy.tokens import fingerprint_of
 
 VERIFY_HEADER = "X-SSL-Client-Verify"
 CERT_HEADER = "X-SSL-Client-Cert"
@@ -28,7 +28,9 @@ CN_RE = re.compile(r"^(?P<agency>[a-z0-9][a-z0-9-]{0,39})/(?P<operator>[a-z0-9][
 class Identity:
     agency: str
     operator: str  # pseudonym, e.g. op-0042
-    thumbprint: str  # SHA-256 of the certificate's DER, hex (vigie.access.tokens.fingerprint_of)
+    thumbprint: (
+        str  # SHA-256 of the certificate's DER, hex (vigie.access_policy.tokens.fingerprint_of)
+    )
 
     @property
     def name(self) -> str:

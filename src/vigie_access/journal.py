@@ -55,12 +55,13 @@ class JournalUnavailable(Exception):
 class Ticket:
     """One entry on its way to the disk. `durable` once fsynced; `withheld` when the
     decision it records was refused for want of a journal (the entry says so);
-    `refused` when the journal could not take it as it was (a substitute says so)."""
+    `refused` when the journal could not take it as it was (a substitute says so);
+    `seq` its rank among the entries appended since the service started."""
 
-    __slots__ = ("durable", "entry", "refused", "withheld")
+    __slots__ = ("durable", "entry", "refused", "seq", "withheld")
 
-    def __init__(self, entry: dict):
-        self.entry = entry
+    def __init__(self, entry: dict, seq: int = 0):
+        self.entry, self.seq = entry, seq
         self.durable = self.refused = self.withheld = False
 
 
@@ -96,6 +97,10 @@ class SharedJournal:
         self.failures = 0  # failed attempts to write (each one an ERROR line)
         self.reason = ""  # why the journal is down
         self._backlog_n = 0  # taken by the writer, not yet durable
+        # Entries are written in the order appended: every entry up to `durable_seq`
+        # is on disk (what an MQTT acknowledgement waits for, `wait_written`).
+        self.appended_seq = self.durable_seq = 0
+        self._put = threading.Lock()
         self._listeners: list = []
         self._lock = threading.Lock()
         self._synced = threading.Condition(self._lock)
@@ -123,8 +128,10 @@ class SharedJournal:
         entry = safe_entry(entry)
         if "time" not in entry:  # the decision's time, not the (later) write's
             entry["time"] = round(time.time(), 3)
-        ticket = Ticket(entry)
-        self._queue.put(ticket)
+        with self._put:  # ranks in the queue's order
+            self.appended_seq += 1
+            ticket = Ticket(entry, self.appended_seq)
+            self._queue.put(ticket)
         collected = getattr(self._local, "tickets", None)
         if collected is not None:
             collected.append(ticket)
@@ -171,6 +178,19 @@ class SharedJournal:
                     return False
                 self._synced.wait(left)
             return not any(t.refused for t in tickets)
+
+    def wait_written(self, seq: int, timeout: float) -> bool:
+        """True once every entry up to `seq` is on disk (refused ones as their
+        substitute). Unlike `wait`, an outage does not end the wait: the entries stay
+        queued and are written once the disk takes writes again."""
+        end = time.monotonic() + timeout
+        with self._synced:
+            while self.durable_seq < seq:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._synced.wait(left)
+            return True
 
     @staticmethod
     def withhold(tickets: list[Ticket]) -> None:
@@ -261,6 +281,8 @@ class SharedJournal:
         with self._lock:
             for t in tickets:
                 t.durable = True
+            if tickets:
+                self.durable_seq = tickets[-1].seq
             waiters, self._waiters = self._waiters, []
             self._synced.notify_all()
         by_loop: dict = {}
@@ -327,5 +349,8 @@ def open_journal(cfg) -> SharedJournal:
 
 
 def read_entries(path: str | Path) -> list[dict]:
-    text = (Path(path) / ENTRIES).read_text()
-    return [json.loads(line) for line in text.splitlines() if line]
+    """The journal's complete entries: a line the service is still writing is left
+    out (read while it appends, the tail can be half a line)."""
+    data = (Path(path) / ENTRIES).read_bytes()
+    data = data[: data.rfind(b"\n") + 1]
+    return [json.loads(line) for line in data.splitlines() if line]

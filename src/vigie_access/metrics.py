@@ -15,6 +15,14 @@ EVENTS_REJECTED = Counter(
     ["reason"],
     registry=None,
 )
+# Poison: messages that failed again and again (not for want of a journal), rejected as
+# `unprocessable` and acknowledged so that they hold no in-flight slot for ever.
+EVENTS_ABANDONED = Counter(
+    "vigie_access_events_abandoned",
+    "MQTT messages given up after repeated failures (journaled unprocessable, acknowledged)",
+    ["error"],
+    registry=None,
+)
 
 
 class Metrics:
@@ -70,6 +78,13 @@ class Metrics:
         )
         self.events_rejected = EVENTS_REJECTED
         r.register(EVENTS_REJECTED)
+        r.register(EVENTS_ABANDONED)
+        self.unacknowledged = Gauge(
+            "vigie_access_events_unacknowledged",
+            "MQTT messages received, not yet acknowledged (their journal entries not on "
+            "disk yet, or tried again)",
+            registry=r,
+        )
         # Resolved once: looking a label up costs more than counting (every decision).
         self._allow, self._deny = self.decisions.labels("allow"), self.decisions.labels("deny")
         self._unavailable = self.decisions.labels("unavailable")
@@ -86,6 +101,9 @@ class Metrics:
                 self.journal_healthy.set(1 if event == "up" else 0)
 
         journal.listen(on_event)
+
+    def watch_bus(self, bus) -> None:
+        self.unacknowledged.set_function(lambda: bus.unacknowledged)
 
     def decision(self, allow: bool, seconds: float, *, journaled: bool = True) -> None:
         """`journaled` false: allowed by the policy, refused for want of a journal."""

@@ -1,12 +1,21 @@
 """What the access service needs from the policy, the tokens and the journal
-(the `vigie.access` and `vigie.audit`); `adapters.py` binds them to the model.
-Tokens are `vigie.access.tokens.TokenAuthority`, used as is."""
+(the `vigie.access_policy` and `vigie.audit`); `adapters.py` binds them to the model.
+Tokens are `vigie.access_policy.tokens.TokenAuthority`, used as is."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
+
+
+class Source(Protocol):
+    """Where a camera's footage is: the hand-over's camera (vigie.desired.gateway)."""
+
+    key: str  # the recorder's folder: <site>-<camera>
+    site: str
+    camera: str
+    recorder: str  # the recorder's host name
 
 
 @dataclass(frozen=True)

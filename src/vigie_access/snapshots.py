@@ -8,18 +8,14 @@ page asks `/hls/<grant>/snapshots/<name>`, nginx asks the service
 (auth_request, like every segment: certificate, token bound to it, grant open,
 the policy's `view_clip` for this operator, the name is the event's own), the
 decision is journaled, and only then nginx fetches the file from the detector
-host's read-only snapshot server (`snapshot_url`, reachable from the gateway only).
+host's read-only snapshot server (the camera's `snapshot_url` in the model's hand-over,
+reachable from the gateway only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-
-from vigie.desired import DesiredState
-from vigie.model import Inventory
-from vigie.names import detector_host_name
-from vigie.netplan import plan_network
 
 # The detector's naming (vigie_detector.events.snapshot_name): nothing else is served.
 NAME_RE = re.compile(
@@ -49,20 +45,3 @@ def taken_at(name: str) -> dt.datetime | None:
         return dt.datetime.strptime(m["stamp"], STAMP).replace(tzinfo=dt.UTC)
     except ValueError:
         return None
-
-
-def detector_hosts(inv: Inventory) -> dict[tuple[str, str], tuple[str, str]]:
-    """(site, camera) -> (detector host name, its address on the recorders VLAN):
-    the fleet plan the detectors are deployed with (vigie.fleet)."""
-    fleet = DesiredState.build(inv).fleet
-    plan = plan_network(inv)
-    address = {}
-    for site in inv.sites.values():
-        for det in site.detector_hosts:
-            name = detector_host_name(site.id, det.id)
-            address[name] = plan.sites[site.id].detector_address(det.id)
-    out = {}
-    for host in fleet.hosts:
-        for cam in host.cameras:
-            out[(cam.site_id, cam.id)] = (host.host.name, address.get(host.host.name, ""))
-    return out

@@ -241,6 +241,18 @@ class Store:
             g = self._grants[grant_id] = _grant(row)
             return g
 
+    def revoke(self, grant_id: str, now: dt.datetime) -> Grant:
+        """The grant's view ends now (never later than it would have)."""
+        with self._lock:
+            g = self._grants[grant_id]
+            self._db.execute(
+                "UPDATE grants SET live_until=? WHERE id=?",
+                (iso(min(g.live_until, now)), grant_id),
+            )
+            row = self._db.execute("SELECT * FROM grants WHERE id=?", (grant_id,)).fetchone()
+            g = self._grants[grant_id] = _grant(row)
+            return g
+
     def set_outcome(
         self, grant_id: str, operator: str, outcome: str, service: str | None, now: dt.datetime
     ) -> None:

@@ -11,7 +11,7 @@ the cache (the key is the whole token, MAC included)."""
 
 from __future__ import annotations
 
-from vigie.access.tokens import Claims, TokenAuthority, TokenError
+from vigie.access_policy.tokens import Claims, TokenAuthority, TokenError
 
 MAX_CACHED = 65536
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from access_support import PILOT, TODAY
-
-from vigie.access.policy import AccessPolicy
+from tests.access.pilot import PILOT, TODAY
+from vigie.access_policy.policy import AccessPolicy
 from vigie.loader import load_inventory
 from vigie.model import AlarmSource, Transmission
 
@@ -43,7 +37,7 @@ def policy(pilot):
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory):
     """A generated 4,000-camera département, enriched for access decisions."""
-    from vigie.access.synthetic import enrich
+    from vigie.access_policy.synthetic import enrich
     from vigie.generate import generate
 
     out = tmp_path_factory.mktemp("gen") / "dept"

@@ -8,8 +8,7 @@ import io
 import subprocess
 import sys
 
-from access_support import PILOT, REPO
-
+from tests.access.pilot import PILOT, REPO
 from vigie.audit.journal import ENTRIES, Journal
 from vigie.audit.note import Signer
 

@@ -7,13 +7,13 @@ Every row is asked to the Cedar engine (`AccessPolicy.authorize`) and to the mod
 from __future__ import annotations
 
 import pytest
-from access_support import PILOT, TODAY
 
-from vigie.access import cedar
-from vigie.access.competence import decide
-from vigie.access.events import Event, Request
-from vigie.access.policy import AccessPolicy, PolicyRejected
-from vigie.access.rules import DECISION_RULES
+from tests.access.pilot import PILOT, TODAY
+from vigie.access_policy import cedar
+from vigie.access_policy.competence import decide
+from vigie.access_policy.decision_rules import DECISION_RULES
+from vigie.access_policy.events import Event, Request
+from vigie.access_policy.policy import AccessPolicy, PolicyRejected
 from vigie.loader import load_inventory
 from vigie.model import Agency, Transmission
 

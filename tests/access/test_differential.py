@@ -14,9 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vigie.access.differential import Vocabulary, all_cameras, compare, disagreement, vocabulary
-from vigie.access.events import ACTIONS, CLASSES, WAYS, Event, Request
-from vigie.access.policy import AccessPolicy
+from vigie.access_policy.differential import (
+    Vocabulary,
+    all_cameras,
+    compare,
+    disagreement,
+    vocabulary,
+)
+from vigie.access_policy.events import ACTIONS, CLASSES, WAYS, Event, Request
+from vigie.access_policy.policy import AccessPolicy
 
 INTRUSION = Event("detector", "intrusion")
 

@@ -10,8 +10,7 @@ import re
 import subprocess
 import sys
 
-from access_support import PILOT, REPO
-
+from tests.access.pilot import PILOT, REPO
 from vigie.loader import load_inventory
 
 

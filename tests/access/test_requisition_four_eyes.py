@@ -16,14 +16,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from access_support import PILOT, TODAY
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vigie import central
-from vigie.access.cedar import policies_text
-from vigie.access.competence import decide
-from vigie.access.events import Event, Request
-from vigie.access.policy import AccessPolicy
+from tests.access.pilot import PILOT, TODAY
+from vigie.access_policy.cedar import policies_text
+from vigie.access_policy.competence import decide
+from vigie.access_policy.events import Event, Request
+from vigie.access_policy.policy import AccessPolicy
+from vigie.desired import DesiredState
+from vigie.desired.gateway import GatewayHandOver
 from vigie.loader import check_inventory, load_inventory
 from vigie_access import exceptional
 from vigie_access.adapters import ModelPolicy
@@ -130,12 +131,14 @@ class PretendExporter(Exporter):
 
 
 def make_core(inv, store_path: Path) -> AccessCore:
+    """The service's core on what the model hands it for `inv` (vigie.desired.gateway)."""
+    doc = GatewayHandOver.model_validate(DesiredState.build(inv).gateway)
     return AccessCore(
         store=Store(store_path),
-        policy=ModelPolicy(inv),
+        policy=ModelPolicy(doc),
         tokens=None,
         journal=ListJournal(),
-        sources=central.camera_sources(inv),
+        sources=dict(doc.cameras),
         publish=lambda _topic, _doc: None,
         segment_seconds=2,
         recorder_url=lambda _source: "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vigie.access.tokens import Grant, TokenAuthority, TokenError, fingerprint_of
+from vigie.access_policy.tokens import Grant, TokenAuthority, TokenError, fingerprint_of
 
 CAM = "col-houdan/portail"
 FP = fingerprint_of(b"certificate of ggd78/op-0007")

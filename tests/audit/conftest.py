@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from audit_support import sample
-
+from tests.audit.journal_entries import sample
 from vigie.audit.journal import Journal
 from vigie.audit.note import COSIGNATURE, Signer
 from vigie.audit.witness import Witness

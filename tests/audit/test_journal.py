@@ -7,8 +7,8 @@ import json
 import shutil
 
 import pytest
-from audit_support import lines, rewrite_leaves, sample, write_lines
 
+from tests.audit.journal_entries import lines, rewrite_leaves, sample, write_lines
 from vigie.audit.journal import CHECKPOINTS, ENTRIES, LEAVES, Journal, JournalError
 from vigie.audit.merkle import leaf_hash, verify_inclusion
 from vigie.audit.note import Checkpoint, SignedNote, Signer

@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from audit_support import lines, rewrite_leaves, sample, write_lines
 
+from tests.audit.journal_entries import lines, rewrite_leaves, sample, write_lines
 from vigie.audit.journal import CHECKPOINTS, LEAVES, Journal, checkpoint_name
 from vigie.audit.merkle import Levels, leaf_hash
 from vigie.audit.note import COSIGNATURE, DASH, Checkpoint, SignedNote, Signer, Verifier

@@ -2,8 +2,12 @@
 
 `ENFORCED`: field -> the places its value is handed over in the desired state
 (`vigie.desired.DesiredState`) and, for each, the component that acts on it on
-a running system and the test that proves it. `component` and `test` are
-repository paths that must exist and mention `token`.
+a running system and the test that proves it. A role's component names the
+behaviour check (`rendered`) that renders it for every host of every inventory
+and finds the model's value in it (test_enforcement.py, with a mutation of
+the role that must fail it); any other component (`NOT_RENDERED`, with the
+reason) and every test are repository paths that must exist and mention
+their token.
 
 `VALIDATION_ONLY`: fields whose check is the whole enforcement: a wrong value
 stops `vigie validate` (CI, `playbooks/validate.yml`) and nothing at run time
@@ -27,6 +31,10 @@ class Enforcer:
     token: str  # what that component reads (must appear in it)
     test: str  # repository path of the test that proves it
     test_token: str  # what that test checks (must appear in it)
+    # The behaviour check (tests/contract/contract_checks.py) that renders this
+    # role consumer for every host and finds the model's value in it; empty:
+    # the component is outside the roles (NOT_RENDERED says why).
+    rendered: str = ""
 
 
 RECORDER = "recorder__cameras[]"
@@ -40,6 +48,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "retention_days",
             "roles/recorder/tests/test_housekeeping.py",
             "retention",
+            rendered="retention",
         ),
         Enforcer(
             f"{DETECTOR}.snapshot_retention_days",
@@ -63,6 +72,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "credential",
             "roles/recorder/molecule/default/tests/test_recorder.py",
             "credential",
+            rendered="credential",
         ),
         Enforcer(
             f"{DETECTOR}.credential",
@@ -120,7 +130,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
         # through the access gateway (tests/inventory/test_segment_reach.py).
         Enforcer(
             "access policy (docs/access.md)",
-            "src/vigie/access/competence.py",
+            "src/vigie/access_policy/competence.py",
             "transmissions",
             "tests/access/test_decisions.py",
             "decide",
@@ -142,6 +152,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "forward_rules",
             "tests/contract/test_contract.py",
             "automation_controller",
+            rendered="automation_controller",
         ),
     ],
     "AccessSettings.journal_retention_days": [
@@ -156,7 +167,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
     "Agency.operators": [
         Enforcer(
             "access policy",
-            "src/vigie/access/policy.py",
+            "src/vigie/access_policy/policy.py",
             "operators",
             "tests/access/test_decisions.py",
             "op-",
@@ -172,6 +183,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "write_mask",
             "roles/recorder/molecule/default/tests/test_recorder.py",
             "test_masked_regions_are_black_in_every_recorded_frame",
+            rendered="privacy_masks",
         ),
         Enforcer(
             f"{RECORDER}.privacy_masks",
@@ -179,6 +191,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "mask_bitmap",
             "roles/recorder/tests/test_masks.py",
             "mask_bitmap",
+            rendered="privacy_masks",
         ),
         Enforcer(
             f"{RECORDER}.privacy_masks",
@@ -186,6 +199,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "PRIVACY-MASK-LEAK",
             "roles/recorder/tests/test_housekeeping.py",
             "test_mask_check_reports_black_and_leaking_cameras",
+            rendered="privacy_masks",
         ),
         Enforcer(
             f"{RECORDER}.privacy_masks",
@@ -193,6 +207,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "privacy_masks",
             "tests/lab/test_recording_enforced.py",
             "test_masked_regions_are_black_in_every_recorded_frame",
+            rendered="privacy_masks",
         ),
     ],
     "Camera.recording": [
@@ -202,6 +217,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "recording_gate",
             "roles/recorder/tests/test_schedule.py",
             "recording_gate",
+            rendered="recording",
         ),
         Enforcer(
             f"{RECORDER}.recording",
@@ -209,6 +225,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "may_record",
             "roles/recorder/molecule/default/tests/test_recorder.py",
             "test_recording_stops_at_opening_and_resumes_at_closing",
+            rendered="recording",
         ),
         Enforcer(
             f"{RECORDER}.recording",
@@ -216,6 +233,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "opening hours: recording paused",
             "tests/lab/test_recording_enforced.py",
             "test_no_segment_is_written_inside_opening_hours",
+            rendered="recording",
         ),
     ],
     "Camera.area": [
@@ -227,6 +245,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "outside_opening_hours",
             "roles/recorder/tests/test_schedule.py",
             "test_outside_opening_hours_pauses_while_open",
+            rendered="recording",
         ),
         Enforcer(
             f"{RECORDER}.recording.mode",
@@ -234,6 +253,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "wait_for_closing",
             "tests/lab/test_recording_enforced.py",
             "outside_opening_hours",
+            rendered="recording",
         ),
     ],
     "Camera.resolution": [
@@ -245,6 +265,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "STREAM-BELOW-DECLARED",
             "roles/recorder/tests/test_streams.py",
             "test_a_conforming_stream_passes_and_lower_ones_are_flagged",
+            rendered="stream",
         ),
         Enforcer(
             f"{RECORDER}.resolution",
@@ -261,6 +282,7 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "FPS_TOLERANCE",
             "roles/recorder/tests/test_streams.py",
             "test_a_conforming_stream_passes_and_lower_ones_are_flagged",
+            rendered="stream",
         ),
         Enforcer(
             f"{RECORDER}.fps",
@@ -268,8 +290,20 @@ ENFORCED: dict[str, list[Enforcer]] = {
             "'fps'",
             "roles/recorder/tests/test_streams.py",
             "fps recorded",
+            rendered="stream",
         ),
     ],
+}
+
+# Components no behaviour check renders, and why their proof stays "the
+# component and its test mention the value".
+NOT_RENDERED: dict[str, str] = {
+    "detector_image/": "the detector container's code, configured by the Pulumi stack from the "
+    "desired state, not by a role: its own tests run it",
+    "pulumi/": "the Pulumi program, not an Ansible role: its stack tests run it",
+    "src/vigie/": "the model or the access service (Python), no rendered file: its tests run it",
+    "roles/monitoring/files/vigie-recorder-metrics": "reads the cameras.json the retention and "
+    "stream checks render; the metric itself is its unit test's",
 }
 
 PENDING: dict[str, tuple[str, list[Enforcer]]] = {}
@@ -281,6 +315,9 @@ VALIDATION_ONLY: dict[str, str] = {
     "Authorisation.id": "paperwork: names who approves judicial requisitions",
     "Authorisation.requisition_approver": "separation of duties in the data",
     "Camera.id": "host-name collisions",
+    "Camera.keyframe_seconds": "the camera's own encoder setting, set at installation: a slow "
+    "one is warned of (the live view's start and latency); masked cameras are re-encoded "
+    "with 1 s key frames whatever it says (roles/recorder/tests/test_live_command.py)",
     "Camera.purposes": "paperwork: the authorisation's purposes",
     "Camera.recorder": "reference to a recorder",
     "Departement.admin_prefix": "network plan",

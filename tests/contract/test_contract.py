@@ -6,27 +6,30 @@ findings point at are collected. Each must be in `contract_map.ENFORCED` (a
 component acting on it on a running system and the test proving it),
 `PENDING` (its consumer is owed: the suite fails while any field waits there)
 or `VALIDATION_ONLY`. A new rule on a new field fails here until someone says
-who enforces it.
+who enforces it. Role consumers are proven by rendering them
+(test_enforcement.py); the argument_specs by test_argument_specs.py.
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "tests" / "inventory"))
-sys.path.insert(0, str(HERE))
+from tests.contract.contract_map import (
+    ENFORCED,
+    NOT_RENDERED,
+    PENDING,
+    VALIDATION_ONLY,
+    Enforcer,
+)
+from tests.contract.test_enforcement import CHECKS
+from tests.inventory.inventories import CASES, PILOT, TODAY, overlay
+from vigie.loader import check_inventory, load_inventory
+from vigie.rules import REGISTRY, Context
 
-from contract_map import ENFORCED, PENDING, VALIDATION_ONLY, Enforcer  # noqa: E402
-from inventory_support import CASES, PILOT, TODAY, overlay  # noqa: E402
-
-from vigie.loader import check_inventory, load_inventory  # noqa: E402
-from vigie.rules import REGISTRY, Context  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def checked_fields() -> dict[str, set[str]]:
@@ -65,9 +68,20 @@ def test_the_map_names_no_field_that_no_rule_checks():
 
 
 def holds(e: Enforcer) -> list[str]:
-    """What is wrong with an enforcer (empty: it holds)."""
+    """What is wrong with an enforcer (empty: it holds). A rendered component is
+    proven by its behaviour check; the others by mentioning the value."""
     problems = []
-    for path, token in ((e.component, e.token), (e.test, e.test_token)):
+    pairs = [(e.test, e.test_token)]
+    if e.rendered:
+        if e.rendered not in CHECKS:
+            problems.append(f"{e.rendered!r} is no behaviour check of test_enforcement.py")
+        if not (REPO / e.component).is_file():
+            problems.append(f"{e.component} does not exist")
+    elif any(e.component.startswith(prefix) for prefix in NOT_RENDERED):
+        pairs.append((e.component, e.token))
+    else:
+        problems.append(f"{e.component}: neither rendered by a check nor listed in NOT_RENDERED")
+    for path, token in pairs:
         file = REPO / path
         if not file.is_file():
             problems.append(f"{path} does not exist")
@@ -80,6 +94,40 @@ def holds(e: Enforcer) -> list[str]:
 def test_enforced_fields_reach_a_component_and_a_test(field: str):
     for enforcer in ENFORCED[field]:
         assert holds(enforcer) == [], (field, enforcer.handed_over)
+
+
+def test_every_role_component_is_proven_by_rendering():
+    # A component inside roles/ has a behaviour check, except those NOT_RENDERED names.
+    substring_only = [
+        e.component
+        for enforcers in ENFORCED.values()
+        for e in enforcers
+        if e.component.startswith("roles/") and not e.rendered and e.component not in NOT_RENDERED
+    ]
+    assert substring_only == []
+
+
+def test_an_enforcer_without_a_check_or_a_reason_fails():
+    unproven = Enforcer(
+        "x",
+        "roles/recorder/files/vigie-record",
+        "may_record",
+        "tests/contract/test_contract.py",
+        "x",
+    )
+    assert holds(unproven) == [
+        "roles/recorder/files/vigie-record: neither rendered by a check nor listed in NOT_RENDERED"
+    ]
+    assert holds(
+        Enforcer(
+            "x",
+            "roles/recorder/files/vigie-record",
+            "",
+            "tests/contract/test_contract.py",
+            "x",
+            "nope",
+        )
+    )
 
 
 def test_no_checked_field_waits_for_its_enforcer():

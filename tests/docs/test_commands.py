@@ -50,6 +50,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.inventory.inventories import git
+
 REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 PREFIXES = (
@@ -254,15 +256,6 @@ def _ok(argv: list[str]) -> str:
     return out
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=docs test", "-c", "user.email=docs@test.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def material(tmp_path_factory) -> dict[str, str]:
     from vigie.audit.journal import Journal
@@ -314,10 +307,10 @@ def material(tmp_path_factory) -> dict[str, str]:
 
     template = base / "repository"
     shutil.copytree(REPO / "inventories", template / "inventories")
-    _git(template, "init", "-q", "-b", "main")
-    _git(template, "add", "-A")
-    _git(template, "commit", "-qm", "inventories")
-    _git(template, "update-ref", "refs/remotes/origin/main", "HEAD")  # as in a clone
+    git(template, "init", "-q", "-b", "main")
+    git(template, "add", "-A")
+    git(template, "commit", "-qm", "inventories")
+    git(template, "update-ref", "refs/remotes/origin/main", "HEAD")  # as in a clone
     return {
         "journal": str(journal),
         "journal_set": str(journal_set),

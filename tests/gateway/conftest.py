@@ -1,18 +1,10 @@
-"""The gateway's services, started once for the session (gw_support.Gateway)."""
+"""The gateway's services, started once for the session (services.Gateway)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-# Helpers shared with the lab's page test (tests/shared/operator_workstation.py).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
-
-from gw_support import Gateway, need
-
-from vigie import central
+from tests.gateway.services import Gateway, need
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +20,7 @@ def gateway(tmp_path_factory):
         gw.stop()
 
 
-# -- the service's core in process: a real AccessCore on the pilot's model, a list
+# -- the service's core in process: a real AccessCore on the pilot's hand-over, a list
 # for a journal and for what it publishes (tests of decisions that need no nginx) --
 
 
@@ -42,15 +34,23 @@ class ListJournal:
 
 @pytest.fixture(scope="module")
 def pilot():
-    from gw_procs import ROOT
-
+    from tests.gateway.gw_procs import ROOT
     from vigie.loader import load_inventory
 
     return load_inventory(ROOT / "inventories/pilot")
 
 
+@pytest.fixture(scope="module")
+def pilot_handover(pilot):
+    """What the model hands the service for the pilot (vigie.desired.gateway)."""
+    from vigie.desired import DesiredState
+    from vigie.desired.gateway import GatewayHandOver
+
+    return GatewayHandOver.model_validate(DesiredState.build(pilot).gateway)
+
+
 @pytest.fixture
-def core(pilot, tmp_path):
+def core(pilot_handover, tmp_path):
     from vigie_access.adapters import ModelPolicy
     from vigie_access.core import AccessCore
     from vigie_access.store import Store
@@ -58,10 +58,10 @@ def core(pilot, tmp_path):
     notes: list[tuple[str, dict]] = []
     c = AccessCore(
         store=Store(tmp_path / "access.sqlite"),
-        policy=ModelPolicy(pilot),
+        policy=ModelPolicy(pilot_handover),
         tokens=None,
         journal=ListJournal(),
-        sources=central.camera_sources(pilot),
+        sources=dict(pilot_handover.cameras),
         publish=lambda topic, doc: notes.append((topic, doc)),
         segment_seconds=2,
         recorder_url=lambda _source: "",

@@ -71,3 +71,46 @@ def file_segments(
         shutil.copyfile(parts[i % len(parts)], target)
         names.append(name)
     return names
+
+
+def live_buffer(video: Path, out: Path, seconds: int = 1, size: int = 6) -> subprocess.Popen:
+    """The recorder's rolling live buffer of one camera: real footage at its own pace
+    (`-re`), cut by ffmpeg's HLS muxer into `seconds` segments (`live<n>.ts`), the
+    playlist `live.m3u8` listing the last `size`, older ones deleted, no ENDLIST."""
+    out.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-re",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(video),
+            "-an",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-pix_fmt",
+            "yuv420p",
+            "-force_key_frames",
+            f"expr:gte(t,n_forced*{seconds})",
+            "-f",
+            "hls",
+            "-hls_time",
+            str(seconds),
+            "-hls_list_size",
+            str(size),
+            "-hls_flags",
+            "delete_segments+omit_endlist+temp_file",
+            "-hls_segment_filename",
+            str(out / "live%d.ts"),
+            str(out / "live.m3u8"),
+        ]
+    )

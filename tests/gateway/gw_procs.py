@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import jinja2
-from localnet import free_port, port_open  # noqa: F401 (re-exported)
+import yaml
+
+from lab.localnet import free_port, port_open  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,10 +26,34 @@ def wait_for(check, timeout: float, what: str) -> None:
 
 
 def render(template: str, out: Path, **values) -> Path:
-    """Render a role's template with the role's own variables, as Ansible would."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    text = env.from_string((ROOT / template).read_text()).render(**values)
-    out.write_text(text)
+    """Render a role's template with the role's own variables through Ansible's
+    Templar: the `template` action's engine and filters (regex_escape, ...)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    role = ROOT.joinpath(*Path(template).parts[:2])  # roles/<name>
+    defaults = yaml.safe_load((role / "defaults/main.yml").read_text()) or {}
+    given = {**defaults, **{k: str(v) if isinstance(v, Path) else v for k, v in values.items()}}
+    templar = Templar(loader=DataLoader(), variables=given)
+    text = templar.template(trust_as_template((ROOT / template).read_text()))
+    out.write_text(text if text.endswith("\n") else text + "\n")
+    return out
+
+
+def role_hand_over(doc: dict, out: Path) -> Path:
+    """The model's hand-over as roles/access_gateway writes it: the `content` of its
+    task, rendered by Ansible's Templar (the `copy` action writes that text)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    tasks = yaml.safe_load((ROOT / "roles/access_gateway/tasks/main.yml").read_text())
+    copy = next(
+        t["ansible.builtin.copy"]
+        for t in tasks
+        if str(t.get("ansible.builtin.copy", {}).get("dest", "")).endswith("/handover.json")
+    )
+    templar = Templar(loader=DataLoader(), variables={"access_gateway__handover": doc})
+    out.write_text(templar.template(trust_as_template(copy["content"])))
     return out
 
 

@@ -9,8 +9,8 @@ import json
 import time
 
 import paho.mqtt.client as mqtt
-from gw_support import SITE
 
+from tests.gateway.services import SITE
 from vigie import central
 
 

@@ -8,9 +8,8 @@ import hashlib
 import json
 import time
 
-from gw_footage import file_segments
-from gw_support import SEGMENT_S, SITE
-
+from tests.gateway.gw_footage import file_segments
+from tests.gateway.services import SEGMENT_S, SITE
 from vigie import central
 
 REQ_CAMERA = "mairie-sartrouville/parvis"  # recorded at the datacenter for the commune

@@ -8,7 +8,7 @@ import datetime as dt
 import signal
 import time
 
-from gw_support import CAMERA, SITE
+from tests.gateway.services import CAMERA, SITE
 
 
 def _playable(gw, op, gid):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import cv2
 import pytest
-from gw_support import CAMERA, SITE
 
+from tests.gateway.services import CAMERA, SITE
 from vigie import central
 
 VIGIE = str(Path(sys.executable).parent / "vigie")
@@ -200,8 +200,8 @@ def test_export_needs_four_eyes_and_is_signed(gateway, event):
 def test_live_view_ends_within_one_segment_after_expiry(gateway):
     """An event 14 min 50 s old: its live window (15 min) ends in ~10 s while the
     camera is recorded live by ffmpeg (the recorder's segment muxer)."""
-    from gw_footage import footage_dir
-    from gw_support import LIVE_CAMERA, SEGMENT_S
+    from tests.gateway.gw_footage import footage_dir
+    from tests.gateway.services import LIVE_CAMERA, SEGMENT_S
 
     src = f"{SITE}-{LIVE_CAMERA}"
     base = gateway.storage / src

@@ -8,8 +8,8 @@ import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from gw_footage import file_segments
-from gw_support import CAMERA, SEGMENT_S, SITE
+from tests.gateway.gw_footage import file_segments
+from tests.gateway.services import CAMERA, SEGMENT_S, SITE
 
 REQ_CAMERA = "mairie-sartrouville/parvis"
 DESIGNEE = "pm-sartrouville/sup-0001"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gw_support import SITE
-
+from tests.gateway.services import SITE
 from vigie import central
 from vigie_access.core import Rejection
 

@@ -20,10 +20,10 @@ import time
 
 import pytest
 import requests
-from gw_support import SITE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.gateway.services import SITE
 from vigie import central
 from vigie_access.core import Rejection, event_id_of
 from vigie_access.mqtt import Bus, RateLimit, parse_message

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
-from gw_support import CAMERA, SITE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.gateway.services import CAMERA, SITE
 from vigie import central
 from vigie.audit.journal import SAFE_TEXT, Journal, entry_line, safe_entry, safe_value
 from vigie.audit.note import Signer
@@ -188,6 +188,20 @@ def mount_tmpfs(path: Path, size: str) -> None:
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
 
 
+def journal_moved_to_tmpfs(gw, tmp_path: Path, spare_kb: int) -> Path:
+    """The service's journal copied onto a tmpfs `spare_kb` larger than what it
+    holds, mounted in its place; the service restarted on it."""
+    journal = gw.service_dir / "journal"
+    gw.procs["service"].stop()
+    saved = tmp_path / "saved"
+    shutil.copytree(journal, saved)
+    used = sum(p.stat().st_size for p in saved.rglob("*") if p.is_file())
+    mount_tmpfs(journal, f"{used // 1024 + spare_kb}k")
+    shutil.copytree(saved, journal, dirs_exist_ok=True)
+    gw.start_service()
+    return journal
+
+
 def remount(path: Path, mode: str, timeout: float = 10) -> None:
     """`mount -o remount,ro|rw`; EBUSY while the journal has a file open for writing
     (it closes them once it has rolled back a failed write): try again."""
@@ -304,14 +318,7 @@ def journal_on_tmpfs(gateway, tmp_path):
     """The running service's journal moved onto a small tmpfs (service restarted);
     put back where it was afterwards."""
     svc = gateway.procs["service"]
-    journal = gateway.service_dir / "journal"
-    svc.stop()
-    saved = tmp_path / "saved"
-    shutil.copytree(journal, saved)
-    used = sum(p.stat().st_size for p in saved.rglob("*") if p.is_file())
-    mount_tmpfs(journal, f"{used // 1024 + 1024}k")
-    shutil.copytree(saved, journal, dirs_exist_ok=True)
-    gateway.start_service()
+    journal = journal_moved_to_tmpfs(gateway, tmp_path, spare_kb=1024)
     try:
         yield journal
     finally:

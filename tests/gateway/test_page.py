@@ -5,7 +5,7 @@ break-glass; an officer records a judicial requisition and the designee approves
 it from the page. Screenshots are saved as test artefacts.
 
 The operator's certificate is presented by a local TLS client
-(tests/shared/operator_workstation.py): headless Chromium cannot choose one.
+(lab/workstation.py): headless Chromium cannot choose one.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import operator_workstation as ws
 import pytest
-from gw_footage import file_segments
-from gw_procs import ROOT
-from gw_support import SEGMENT_S, SITE
+
+from lab import workstation as ws
+from tests.gateway.gw_footage import file_segments
+from tests.gateway.gw_procs import ROOT
+from tests.gateway.services import SEGMENT_S, SITE
 
 ARTEFACTS = Path(os.environ.get("VIGIE_ARTEFACTS", ROOT / ".cache/artefacts/gateway"))
 wait = ws.wait

@@ -12,13 +12,13 @@ import datetime as dt
 import time
 
 import pytest
-from gw_support import SITE
 from hypothesis import given
 from hypothesis import strategies as st
-from test_refusals import get
 
-from vigie.access.competence import decide, requisition_approver
-from vigie.access.events import Event, Request
+from tests.gateway.services import SITE
+from tests.gateway.test_refusals import get
+from vigie.access_policy.competence import decide, requisition_approver
+from vigie.access_policy.events import Event, Request
 from vigie_access import snapshots
 
 COUR = "cour"  # intrusion and fire detection, analysed by the collège's detector host
@@ -89,7 +89,7 @@ def test_a_snapshot_taken_outside_the_window_is_neither_offered_nor_served(gatew
 def test_the_windows_start_bounds_the_snapshot(gateway, offset_s, kind, served):
     """A still image one second before the window's start is refused; one second
     after it, served: the bound is the grant's own window."""
-    from vigie.access.settings import site_settings
+    from vigie.access_policy.settings import site_settings
 
     before = dt.timedelta(
         minutes=site_settings(gateway.inv, gateway.inv.sites[SITE]).window_before_min
@@ -194,7 +194,7 @@ def test_an_administrator_reads_nothing_and_it_is_journaled(gateway):
 
 # -- 4. the cameras of an operator's forms -------------------------------------------------
 def competent_cameras(gw, agency: str) -> set[str]:
-    """The model's own reading (vigie.access.competence, the plain-Python twin of the
+    """The model's own reading (vigie.access_policy.competence, the plain-Python twin of the
     Cedar policy): a detector's event of some class, or, for a judicial police agency,
     a requisition the site's designee could approve."""
     inv, rep = gw.inv, f"{agency}/agency"

@@ -9,10 +9,10 @@ import ssl
 import time
 
 import pytest
-from gw_support import CAMERA, SITE
 
-from vigie.access.tokens import Grant as TokenGrant
-from vigie.access.tokens import TokenAuthority, fingerprint_of
+from tests.gateway.services import CAMERA, SITE
+from vigie.access_policy.tokens import Grant as TokenGrant
+from vigie.access_policy.tokens import TokenAuthority, fingerprint_of
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from gw_support import CAMERA, SITE
-from test_refusals import get, journaled
+
+from tests.gateway.services import CAMERA, SITE
+from tests.gateway.test_refusals import get, journaled
 
 
 @pytest.fixture(scope="module")

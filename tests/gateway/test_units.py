@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from vigie.access.tokens import Grant, TokenError
+from vigie.access_policy.tokens import Grant, TokenError
 from vigie_access.segments import parse_segment_path, segment_name
 from vigie_access.tokencache import CachedTokens
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inventory_support import overlay
+
+from tests.inventory.inventories import overlay
 
 
 @pytest.fixture

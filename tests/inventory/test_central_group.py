@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from inventory_support import PILOT, REPO, TODAY
 
+from tests.inventory.inventories import PILOT, REPO, TODAY
 from vigie.central import central_inputs
 from vigie.desired import DesiredState
 from vigie.loader import load_inventory

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inventory_support import BASE, PILOT, committed_base
+from tests.inventory.inventories import BASE, PILOT, committed_base
 
 VIGIE = [sys.executable, "-m", "vigie.cli"]
 
@@ -105,8 +105,7 @@ sites:
 
 
 def test_docs_list_every_rule():
-    from inventory_support import REPO
-
+    from tests.inventory.inventories import REPO
     from vigie.rules import REGISTRY
 
     doc = (REPO / "docs" / "inventory.md").read_text(encoding="utf-8")
@@ -117,8 +116,7 @@ def test_docs_list_every_rule():
 def test_rules_point_at_the_sources_carried_in_the_repository():
     import re
 
-    from inventory_support import REPO
-
+    from tests.inventory.inventories import REPO
     from vigie.rules import REGISTRY
 
     result = subprocess.run(

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from inventory_support import BASE, REPO, committed_base
+
+from tests.inventory.inventories import BASE, REPO, committed_base
 
 VIGIE = [sys.executable, "-m", "vigie.cli"]
 PRODUCTION = REPO / "inventories" / "production"

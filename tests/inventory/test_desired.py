@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from inventory_support import PILOT
 
+from tests.inventory.inventories import PILOT
 from vigie.desired import DesiredState
 from vigie.loader import load_inventory
 
@@ -12,14 +12,6 @@ from vigie.loader import load_inventory
 @pytest.fixture(scope="module")
 def state() -> DesiredState:
     return DesiredState.build(load_inventory(PILOT))
-
-
-def test_collège_detectors_know_school_holidays_and_public_holidays(state):
-    college = next(d for d in state.detectors.values() if d["host"] == "col-houdan-det1")
-    building = next(d for d in state.detectors.values() if d["host"] == "hdd-versailles-det1")
-    assert "2026-12-25" in college["holidays"] and "2026-12-25" in building["holidays"]
-    assert "2026-10-20" in college["holidays"]  # Toussaint holidays: the collège is closed
-    assert "2026-10-20" not in building["holidays"]
 
 
 def test_remote_recording_opens_both_gateways_and_the_recorder(state):

@@ -11,8 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inventory_support import PILOT, REPO
-
+from tests.inventory.inventories import PILOT, REPO
 from vigie import labels
 from vigie.loader import load_inventory
 from vigie.plan import render_plan
@@ -63,7 +62,7 @@ def test_the_plan_is_in_french_names_agencies_and_links_each_rule_to_its_texts()
 
 
 def test_rules_lists_every_family_with_its_source_and_links():
-    from vigie.access.rules import DECISION_RULES
+    from vigie.access_policy.decision_rules import DECISION_RULES
     from vigie.review import RULES as OPTIN_RULES
     from vigie.rules import REGISTRY
 
@@ -92,7 +91,7 @@ def test_dates_are_french_and_say_their_zone():
 
 
 def test_every_access_decision_rule_has_french_words():
-    from vigie.access.rules import DECISION_RULES
+    from vigie.access_policy.decision_rules import DECISION_RULES
 
     assert set(labels.DECISION_RULES_FR) == set(DECISION_RULES)
     inv = load_inventory(PILOT, today=dt.date(2026, 12, 7))

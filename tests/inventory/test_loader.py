@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from inventory_support import BASE, TODAY
 
+from tests.inventory.inventories import BASE, TODAY
 from vigie.errors import InventoryError
 from vigie.loader import check_inventory, load_inventory
 from vigie.yamlsrc import YamlProblem, load_yaml_text

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from inventory_support import BASE, PILOT, TODAY
 from netaddr import IPAddress, IPSet
 
+from tests.inventory.inventories import BASE, PILOT, TODAY
 from vigie.loader import load_inventory
 from vigie.lockfile import write_lock
 from vigie.netplan import plan_network

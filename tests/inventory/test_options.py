@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inventory_support import BASE, PILOT
 
+from tests.inventory.inventories import BASE, PILOT
 from vigie.options import OptionsError, read_options
 
 

@@ -15,16 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from inventory_support import BASE, HERE, PILOT, REPO
+
+from tests.inventory.inventories import BASE, HERE, PILOT, REPO
 
 ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
 GOLDEN = HERE / "golden" / "pilot-list.json"
 MANAGED_VARS = {
     "ansible_host",
     "vigie_site",
-    "vigie_ntp_servers",
-    "vigie_admins",
-    "vigie_vlans",
     "vigie_site_prefixes",
     "network__vlans",
     "base__ntp_servers",
@@ -36,8 +34,6 @@ MANAGED_VARS = {
     "network__package_mirror",
 }
 RECORDER_VARS = {
-    "vigie_cameras",
-    "vigie_recorder",
     "network__routes",
     "recorder__cameras",
     "recorder__camera_prefixes",
@@ -46,6 +42,11 @@ RECORDER_VARS = {
     "monitoring__recordings_path",
     "recorder__segment_readers",
     "recorder__segment_port",
+    "recorder__segment_seconds",
+    "recorder__live_path",
+    "recorder__live_buffer_path",
+    "recorder__live_segment_seconds",
+    "recorder__live_playlist_size",
 }
 DETECTOR_HOST_VARS = {
     "vigie_detectors",
@@ -147,7 +148,7 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
         assert set(hostvars[host]) == MANAGED_VARS | GATEWAY_VARS
     rec = hostvars["col-rameau-versailles-rec1"]
     assert rec["ansible_host"] == next(
-        v["address"] for v in rec["vigie_vlans"] if v["name"] == "management"
+        v["address"] for v in rec["network__vlans"] if v["name"] == "management"
     )
     cam = rec["recorder__cameras"][0]
     # docs/CONTRACT.md and INTERFACES.md: what the recorder role takes.
@@ -158,6 +159,7 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
         "retention_days",
         "bitrate_kbps",
         "fps",
+        "keyframe_seconds",
         "resolution",
         "films_public_road",
         "privacy_masks",
@@ -205,7 +207,7 @@ def test_hosts_groups_and_variables_of_the_contract(pilot_list):
     # Remote recording: Sartrouville's gateway lets the datacenter recorders pull its cameras.
     dc_recorders = next(
         v["prefix"]
-        for v in hostvars["dc-guyancourt-rec1"]["vigie_vlans"]
+        for v in hostvars["dc-guyancourt-rec1"]["network__vlans"]
         if v["name"] == "recorders"
     )
     assert any(

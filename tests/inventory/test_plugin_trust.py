@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inventory_support import BASE, REPO
+from tests.inventory.inventories import BASE, REPO
 
 BIN = Path(sys.executable).parent
 

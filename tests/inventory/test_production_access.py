@@ -10,10 +10,16 @@ its commune's intrusions; no camera is reachable by a judicial requisition only
 from __future__ import annotations
 
 import pytest
-from inventory_support import REPO
 
-from vigie.access.competence import alarm_sources, decide, detection_classes, owner_kind, territory
-from vigie.access.events import Event, Request
+from tests.inventory.inventories import REPO
+from vigie.access_policy.competence import (
+    alarm_sources,
+    decide,
+    detection_classes,
+    owner_kind,
+    territory,
+)
+from vigie.access_policy.events import Event, Request
 from vigie.loader import check_inventory
 from vigie.model import Inventory
 

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from inventory_support import CASES, TODAY, overlay
 
+from tests.inventory.inventories import CASES, TODAY, overlay
 from vigie.loader import check_inventory
 from vigie.rules import REGISTRY
 

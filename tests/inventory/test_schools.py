@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from inventory_support import TODAY, committed_base, overlay
 
+from tests.inventory.inventories import TODAY, committed_base, overlay
 from vigie.loader import check_inventory
 
 RULE = "LEGAL-COLLEGE-LIVING-AREA"

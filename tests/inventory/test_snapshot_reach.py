@@ -6,9 +6,9 @@ detector hosts' addresses with netaddr (not with the policy's own names)."""
 from __future__ import annotations
 
 import pytest
-from inventory_support import CASES, PILOT, TODAY, overlay
 from netaddr import IPAddress, IPNetwork
 
+from tests.inventory.inventories import CASES, PILOT, TODAY, overlay
 from vigie.desired import SNAPSHOT_PORT, DesiredState
 from vigie.loader import load_inventory
 
@@ -113,37 +113,28 @@ def test_without_central_hosts_nobody_reads_the_snapshots(tmp_path):
         assert all(r.get("port") != SNAPSHOT_PORT for r in rules)
 
 
-def test_the_access_gateway_fetches_on_the_port_the_gateways_open():
-    """vigie-access's default snapshot_url names the model's port."""
-    from vigie_access.config import Config
-
-    url = Config.model_fields["snapshot_url"].default
-    assert url == f"http://{{address}}:{SNAPSHOT_PORT}"
+def test_the_access_gateway_fetches_on_the_port_the_gateways_open(tmp_path):
+    """Every still image the gateway asks for is asked on the model's port."""
+    _inv, state = build("pilot", tmp_path)
+    cameras = state.group_vars["central"]["access_gateway__handover"]["cameras"]
+    urls = [c["snapshot_url"] for c in cameras.values() if c.get("snapshot_url")]
+    assert urls, "the pilot analyses cameras"
+    assert all(u.endswith(f":{SNAPSHOT_PORT}") for u in urls), urls
 
 
 def test_the_gateway_fetches_still_images_where_the_model_serves_them(tmp_path, monkeypatch):
     """The still-image port has one home (vigie.desired.SNAPSHOT_PORT): changed there,
-    the detector hosts serve on it and the gateway's rendered configuration asks it."""
-    import jinja2
-    import yaml
-
-    from vigie import desired
+    the detector hosts serve on it and the hand-over the role writes for the gateway
+    (rendered by Ansible's Templar, read back by vigie-access) asks it."""
+    from tests.inventory.test_one_home import role_hand_over
+    from vigie.desired import constants as desired
 
     monkeypatch.setattr(desired, "SNAPSHOT_PORT", 9189)
     _inv, state = build("pilot", tmp_path)
     assert {h.vars["detector_host__snapshot_port"] for h in detector_hosts(state)} == {9189}
-    central = state.group_vars["central"]
-    assert central["access_gateway__snapshot_url"] == "http://{address}:9189"
-
-    role = PILOT.parent.parent / "roles" / "access_gateway"
-    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters["to_json"] = lambda v: __import__("json").dumps(v)
-    role_vars = {**defaults, **central, "access_gateway__segment_seconds": 4}
-    text = env.from_string((role / "templates" / "config.yml.j2").read_text()).render(role_vars)
-    config = yaml.safe_load(text)
-    assert config["snapshot_url"] == "http://{address}:9189"
-    # The service reads it into its configuration (no default of its own wins).
-    from vigie_access.config import Config
-
-    assert Config.model_validate(config).snapshot_url == "http://{address}:9189"
+    addresses = {v["address"] for h in detector_hosts(state) for v in h.vars["network__vlans"]}
+    document = role_hand_over(state, tmp_path)
+    urls = {c["snapshot_url"] for c in document["cameras"].values() if c.get("snapshot_url")}
+    assert urls and all(u.endswith(":9189") for u in urls), urls
+    # ... of a detector host's own address.
+    assert {u.split("//")[1].rsplit(":", 1)[0] for u in urls} <= addresses

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from inventory_support import overlay
 
+from tests.inventory.inventories import overlay
 from vigie.errors import InventoryError
 from vigie.options import read_options
 from vigie.viewcache import cached_view

@@ -9,18 +9,11 @@ end-to-end test runs or the run fails.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-# The operator's workstation (Chromium + certificate proxy), shared with tests/gateway.
-sys.path.insert(0, str(ROOT / "tests" / "shared"))
-
-from lab_helpers import lab_required, read_state  # noqa: E402
+from tests.lab.containers import lab_required, read_state
 
 
 @pytest.fixture(scope="session")
@@ -51,4 +44,5 @@ def inv(lab):
 @pytest.fixture(scope="module")
 def workdir(request, tmp_path_factory) -> Path:
     """A folder of the test module's own (identities' files, clips, the workstation)."""
-    return tmp_path_factory.mktemp(request.module.__name__.removeprefix("test_"))
+    module = request.module.__name__.rpartition(".")[2]  # tests.lab.test_x: test_x
+    return tmp_path_factory.mktemp(module.removeprefix("test_"))

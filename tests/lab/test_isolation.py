@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from lab_helpers import read_state, sh, tcp_connect, tcp_outcomes
 
 from lab import docker_cli
 from lab.up import SLIM_IMAGE, route
+from tests.lab.containers import read_state, sh, tcp_connect, tcp_outcomes
 
 pytestmark = pytest.mark.docker
 

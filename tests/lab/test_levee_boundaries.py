@@ -10,10 +10,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from lab_helpers import sh, tcp_connect, wait_for
-from levee_support import publish_as_detector
 
 from lab import levee
+from tests.lab.containers import sh, tcp_connect, wait_for
+from tests.lab.levee_actors import publish_as_detector
 from vigie import central
 
 pytestmark = pytest.mark.docker

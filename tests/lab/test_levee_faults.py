@@ -33,16 +33,16 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from lab_helpers import segments, sh, tcp_connect
-from levee_support import client, journal, journaled, operator, publish_as_detector
 
 from lab import levee
+from tests.lab.containers import segments, sh, tcp_connect
+from tests.lab.levee_actors import client, journal, journaled, operator, publish_as_detector
 from vigie import central
-from vigie.access.events import Event
-from vigie.access.policy import AccessPolicy
-from vigie.access.settings import site_settings
-from vigie.access.tokens import Grant as TokenGrant
-from vigie.access.tokens import TokenAuthority, fingerprint_of
+from vigie.access_policy.events import Event
+from vigie.access_policy.policy import AccessPolicy
+from vigie.access_policy.settings import site_settings
+from vigie.access_policy.tokens import Grant as TokenGrant
+from vigie.access_policy.tokens import TokenAuthority, fingerprint_of
 from vigie_access.segments import parse_segment_path, segment_name
 
 pytestmark = pytest.mark.docker

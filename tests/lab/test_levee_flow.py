@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 
 import cv2
-import operator_workstation as ws
 import pytest
-from levee_support import (
+
+from lab import levee
+from lab import workstation as ws
+from tests.lab.levee_actors import (
     ADMIN,
     JOURNAL,
     JOURNAL_VKEY,
@@ -35,10 +37,8 @@ from levee_support import (
     journaled,
     operator,
 )
-
-from lab import levee
-from vigie.access.events import Event
-from vigie.access.policy import AccessPolicy
+from vigie.access_policy.events import Event
+from vigie.access_policy.policy import AccessPolicy
 
 pytestmark = pytest.mark.docker
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from lab_helpers import py, sh, tcp_connect
+
+from tests.lab.containers import py, sh, tcp_connect
 
 pytestmark = pytest.mark.docker
 

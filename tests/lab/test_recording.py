@@ -3,16 +3,17 @@ dropping out, enforce retention and never stop on a nearly full disk."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
 
 import pytest
-import rtsp_probe
-from lab_helpers import py, segments, sh, total_bytes, wait_for
 
 from lab import docker_cli
 from lab.up import route
+from tests.lab.containers import py, segments, sh, total_bytes, wait_for
+from tests.shared import rtsp_probe
 
 pytestmark = pytest.mark.docker
 
@@ -80,21 +81,47 @@ def test_the_retention_timer_purges_segments_older_than_retention(lab, recorders
     young_dir = f"{rec['storage_path']}/{cam['id']}/{young_at:%Y-%m-%d}"
     old = f"{old_dir}/{cam['id']}_{old_at:%Y%m%dT%H%M%SZ}.ts"
     young = f"{young_dir}/{cam['id']}_{young_at:%Y%m%dT%H%M%SZ}.ts"
-    sh(
-        rec["container"],
-        f"mkdir -p {old_dir} {young_dir} && head -c 4096 /dev/urandom > {old}"
-        f" && cp {old} {young} && touch -d '-{days + 5} days' {young}"
-        # owned like real segments, by the recorder's account
-        f" && chown -R --reference={rec['storage_path']}/{cam['id']} {old_dir} {young_dir}",
-    )
-    timer = "vigie-recorder-housekeeping@retention.timer"
-    assert sh(rec["container"], f"systemctl is-active {timer}").strip() == "active"
-    unit = sh(rec["container"], f"systemctl show -P Triggers {timer}").strip()
-    # What the timer fires, fired now rather than waiting for its next elapse.
-    sh(rec["container"], f"systemctl start {unit}")
-    assert sh(rec["container"], f"test -e {old} && echo kept || echo gone").strip() == "gone"
-    assert sh(rec["container"], f"test -e {young} && echo kept || echo gone").strip() == "kept"
-    sh(rec["container"], f"rm -f {young}")
+    # The lab's small recording disk sits at the purge threshold once it has
+    # recorded a few minutes, and the emergency purge deletes the oldest
+    # recording first: the segment within retention, recorded days ago, would
+    # be its first pick. The purge is paused so that only retention acts.
+    with purge_paused(rec["container"]):
+        sh(
+            rec["container"],
+            f"mkdir -p {old_dir} {young_dir} && head -c 4096 /dev/urandom > {old}"
+            f" && cp {old} {young} && touch -d '-{days + 5} days' {young}"
+            # owned like real segments, by the recorder's account
+            f" && chown -R --reference={rec['storage_path']}/{cam['id']} {old_dir} {young_dir}",
+        )
+        timer = "vigie-recorder-housekeeping@retention.timer"
+        assert sh(rec["container"], f"systemctl is-active {timer}").strip() == "active"
+        unit = sh(rec["container"], f"systemctl show -P Triggers {timer}").strip()
+        # What the timer fires, fired now rather than waiting for its next elapse.
+        sh(rec["container"], f"systemctl start {unit}")
+        assert sh(rec["container"], f"test -e {old} && echo kept || echo gone").strip() == "gone"
+        assert sh(rec["container"], f"test -e {young} && echo kept || echo gone").strip() == "kept"
+        sh(rec["container"], f"rm -f {young}")
+
+
+@contextlib.contextmanager
+def purge_paused(container: str):
+    """Stop the emergency purge's timer (and wait out a run in progress), then
+    start it again whatever happens."""
+    timer = "vigie-recorder-housekeeping@purge.timer"
+    service = "vigie-recorder-housekeeping@purge.service"
+    sh(container, f"systemctl stop {timer}")
+    try:
+        idle, _ = wait_for(
+            lambda: sh(container, f"systemctl is-active {service}", check=False).strip()
+            in ("inactive", "failed"),
+            timeout=30,
+            interval=0.5,
+        )
+        assert idle, f"{service} still running 30 s after its timer was stopped"
+        yield
+    finally:
+        sh(container, f"systemctl start {timer}")
+        assert sh(container, f"systemctl is-active {timer}").strip() == "active"
 
 
 def recorder_config(rec: dict) -> dict:

@@ -25,11 +25,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from lab_helpers import py, sh, tcp_connect
 from netaddr import IPAddress, IPNetwork
 
 from lab import docker_cli as d
 from lab.up import CAMERA_IMAGE, HOST_IMAGE, SLIM_IMAGE, encoded_footage, route, wait_systemd
+from tests.lab.containers import py, sh, tcp_connect
 
 pytestmark = pytest.mark.docker
 
@@ -85,7 +85,7 @@ def inventory() -> dict:
 
 
 def segment(hv: dict, vlan: str) -> dict:
-    return next(v for v in hv["vigie_vlans"] if v["name"] == vlan)
+    return next(v for v in hv["network__vlans"] if v["name"] == vlan)
 
 
 def controller(prefix: str) -> str:
@@ -116,7 +116,7 @@ def remote(lab):
     inv = inventory()
     hv = inv["_meta"]["hostvars"]
     rec = hv[f"{DC}-rec2"]
-    cam = rec["vigie_cameras"][0]
+    cam = rec["recorder__cameras"][0]
     assert cam["id"].startswith(COMMUNE), "the datacenter's second recorder records Maule"
     dc_gw, co_gw = hv[f"{DC}-gw"], hv[f"{COMMUNE}-gw"]
     segments = {
@@ -145,7 +145,7 @@ def remote(lab):
             )
         for site, other, hvars in ((DC, COMMUNE, co_gw), (COMMUNE, DC, dc_gw)):
             wait_systemd(gws[site])
-            for v in hvars["vigie_vlans"]:
+            for v in hvars["network__vlans"]:
                 route(gws[site], v["prefix"], fibre_ip[other])
         footage = encoded_footage()[0]
         url = urlsplit(cam["rtsp_url"])

@@ -7,7 +7,8 @@ import fnmatch
 import re
 
 import pytest
-from optin_support import REPO
+
+from tests.optin.cli_runs import REPO
 
 GITHUB = REPO / ".github" / "CODEOWNERS"
 GITLAB = REPO / ".gitlab" / "CODEOWNERS"

@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from optin_support import PRODUCTION, TODAY, commune_new_in_a_terminal, run
 
+from tests.optin.cli_runs import PRODUCTION, TODAY, commune_new_in_a_terminal, run
+from vigie.geography import reference
 from vigie.loader import load_inventory
-from vigie.reference import reference
 
 AUTHORISATION = [
     "--authorisation", "AP-78-2026-0100", "--issued", "2025-12-01", "--expires", "2030-11-30",
@@ -172,3 +172,24 @@ def test_a_site_id_taken_by_the_departement_is_refused(production: Path):
     code, out = opt_in(production, "78310", "--police-municipale", "none", "--site-id=col-houdan")
     assert code == 1 and "site id col-houdan is taken" in out, out
     assert not list((production / "communes").glob("78310-*.yml"))
+
+
+def test_a_refused_file_is_told_by_the_answers_not_by_the_removed_file(production: Path):
+    lock = (production / "netplan.lock.yml").read_bytes()
+    code, out = opt_in(
+        production, "78005", "--police-municipale", "none",
+        "--expires", "2031-01-01", "--retention-days", "40",
+    )  # fmt: skip
+    target = production / "communes" / "78005-acheres.yml"
+    assert code == 1 and not target.exists(), out
+    assert f"{target} is not written, the lock is unchanged" in out
+    assert f"{target}:" not in out  # no `path:line` into a file that does not exist
+    assert "LEGAL-AUTHORISATION-VALID" in out and "`expires: 2031-01-01` (--expires)" in out
+    assert "LEGAL-RETENTION-MAX" in out and "`retention_days: 40` (--retention-days)" in out
+    assert (production / "netplan.lock.yml").read_bytes() == lock
+
+
+def test_the_next_step_names_the_branch_the_review_reads(production: Path):
+    code, out = opt_in(production, "78005", "--police-municipale", "none")
+    assert code == 0, out
+    assert f"next: git checkout -b optin/78005-acheres; git add {production};" in out

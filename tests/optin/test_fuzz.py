@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from optin_support import BASE, PRODUCTION, TODAY
 
+from tests.optin.cli_runs import BASE, PRODUCTION, TODAY
 from vigie.loader import check_inventory
 from vigie.plan import allocation_changes, render_plan
 

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from optin_support import TODAY, base_copy, run, site
+
+from tests.optin.cli_runs import TODAY, base_copy, run, site
 
 LOCK = "netplan.lock.yml"
 LOCK_HEAD = "sites:\n  college: {slot: 0, cameras: {couloir: 1, portail: 2}}\n"

@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from optin_support import PRODUCTION, TODAY, run
+
+from tests.optin.cli_runs import PRODUCTION, REPO, TODAY, run
 
 FLAGS = [
     "--authorisation", "AP-78-2026-0001", "--issued", "2025-12-01", "--expires", "2030-11-30",
@@ -79,7 +80,7 @@ def test_scaffold_then_plan_a_new_commune(repo: Path):
     assert "`pm-ca-rambouillet-territoires`), décision AP-78-2026-0001" in plan
     assert "| seg-dc-rambouillet | 1,000 Mbit/s | 0 → 4 Mbit/s" in plan
     assert "](fibre.svg)" in plan
-    # from vigie.access: nobody sees a camera without a detector on a detector event
+    # from vigie.access_policy: nobody sees a camera without a detector on a detector event
     clip = "voir l'enregistrement autour de l'événement"
     assert f"`mairie-ablis-cour` : intrusion (détecteur) (`intrusion`, {clip}) : personne" in plan
     assert "réquisition judiciaire (`requisition`, exporter l'enregistrement) : " in plan
@@ -208,3 +209,71 @@ def test_plan_of_an_invalid_network_is_a_plan_not_a_traceback(repo: Path):
     assert code == 1, plan + err
     assert "**REFUSÉE**" in plan and "NET-PREFIX" in plan
     assert "département `supernet`" in plan  # the moved allocation is still reported
+
+
+# --- whose change it is, when the branch does not say (not named optin/<insee>-...) ----
+
+MAULE = "inventories/production/communes/78380-maule.yml"
+SARTROUVILLE = "inventories/production/communes/78586-sartrouville.yml"
+
+
+def test_review_without_a_commune_refuses_editing_two_communes_files(repo: Path):
+    git(repo, "checkout", "-qb", "fix-typos")  # a branch name says nothing about its author
+    edit(repo / MAULE, "Mairie de Maule", "Mairie")
+    edit(repo / SARTROUVILLE, "name: ", "name: La ")
+    code, out = review(repo)
+    assert code == 1, out
+    for rel in (MAULE, SARTROUVILLE):
+        assert f"{rel}:1: OPTIN-FOREIGN-FILE: the change edits the files of " in out
+    assert "of communes 78380, 78586:" in out and "--commune INSEE" in out
+
+
+def test_review_without_a_commune_refuses_a_communes_file_with_shared_files(repo: Path):
+    edit(repo / MAULE, "Mairie de Maule", "Mairie")
+    edit(repo / "inventories/production/fibre.yml", "capacity_mbps: 1000", "capacity_mbps: 1001")
+    code, out = review(repo)
+    assert code == 1 and f"{MAULE}:1: OPTIN-FOREIGN-FILE" in out
+    assert "of commune 78380 and shared files:" in out
+
+
+def test_review_without_a_commune_takes_the_communes_own_file_as_its_change(repo: Path):
+    edit(repo / MAULE, "Mairie de Maule", "Mairie")
+    assert review(repo)[0] == 0
+    # ... and then holds it to a commune's rules: no other commune's competent force
+    with (repo / MAULE).open("a", encoding="utf-8") as maule:
+        maule.write('\ncompetent_force:\n  "78005": police\n')
+    code, out = review(repo)
+    assert code == 1 and "the competent force of commune 78005 is declared in commune 78380" in out
+
+
+def test_a_departement_change_to_shared_files_needs_no_commune(repo: Path):
+    edit(repo / "inventories/production/fibre.yml", "capacity_mbps: 1000", "capacity_mbps: 1001")
+    assert review(repo)[0] == 0
+
+
+def test_the_competent_force_goes_where_docs_inventory_md_says_and_the_review_accepts(
+    repo: Path,
+):
+    doc = (REPO / "docs" / "inventory.md").read_text(encoding="utf-8")
+    step = doc[doc.index("## Opting in a commune") :].split("\n4. ", 1)[1].split("\n\n", 1)[0]
+    assert "in this file" in step and "agencies.yml" not in step, step
+    code, out, err = run("commune", "new", "--insee", "78003", "--dir", inv(repo), *FLAGS,
+                         "--today", TODAY.isoformat())  # fmt: skip
+    assert code == 0, out + err
+    own = repo / "inventories/production/communes/78003-ablis.yml"
+    assert "competent_force:  # who polices Ablis" in own.read_text(encoding="utf-8")
+    git(repo, "add", "-A")
+    code, out = review(repo, "--commune", "78003")
+    assert code == 0, out
+    # The same line in agencies.yml instead is a shared file: refused.
+    text = own.read_text(encoding="utf-8")
+    start = text.index("competent_force:")
+    line = text[start:].split("\n", 2)[1]
+    own.write_text(text[:start] + text[start:].split("\n", 2)[2], encoding="utf-8")
+    edit(
+        repo / "inventories/production/agencies.yml",
+        "competent_force:\n",
+        f"competent_force:\n{line}\n",
+    )
+    code, out = review(repo, "--commune", "78003")
+    assert code == 1 and "agencies.yml:1: OPTIN-FOREIGN-FILE" in out, out

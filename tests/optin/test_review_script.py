@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from optin_support import PRODUCTION, REPO
+
+from tests.optin.cli_runs import PRODUCTION, REPO
 
 SCRIPT = REPO / "scripts" / "review.sh"
 FLAGS = [

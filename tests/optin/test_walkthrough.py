@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optin_support import REPO
+from tests.optin.cli_runs import REPO
 
 DOC = REPO / "docs" / "opt-in.md"
 

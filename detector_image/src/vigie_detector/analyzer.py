@@ -32,9 +32,9 @@ class CameraAnalyzer:
         det = cam.detection
         classes = set(det.classes) if det else set()
         self.masker = PrivacyMasker(cam.privacy_masks)
-        self.schedule = Schedule.build(
-            cam.opening_hours, cam.timezone or config.timezone, config.holidays
-        )
+        # The camera's own site's closures: its container may cover other sites.
+        closures = [*cam.closures, *({"from": d, "to": d} for d in config.holidays)]
+        self.schedule = Schedule.build(cam.opening_hours, cam.timezone or config.timezone, closures)
         self.always = det is not None and det.active == "always"
         self.tamper = TamperDetector(det.tamper) if "tamper" in classes else None
         self.motion = None

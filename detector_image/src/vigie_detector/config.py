@@ -8,6 +8,7 @@ Secrets never appear here: the MQTT password is read from ``password_file``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -235,6 +236,12 @@ class CameraConfig(Strict):
         description='e.g. "Mo-Fr 07:30-18:00; Sa 08:00-12:00"; null: never open (always closed)',
     )
     timezone: str | None = None
+    # Per camera, not per container: a container analyses several sites, each
+    # closed on its own days (the recorder's `recording.closures`).
+    closures: list[dict[Literal["from", "to"], dt.date]] = Field(
+        default_factory=list,
+        description="[{from, to}] dates the camera's site is closed, both ends included",
+    )
 
     @model_validator(mode="after")
     def _a_stream(self) -> CameraConfig:
@@ -267,6 +274,14 @@ class CameraConfig(Strict):
             parse_opening_hours(value)
         return value
 
+    @field_validator("closures")
+    @classmethod
+    def _readable_closures(cls, value: list[dict[str, dt.date]]) -> list[dict[str, dt.date]]:
+        from vigie_detector.schedule import closure_days
+
+        closure_days(value)
+        return value
+
 
 class DetectorConfig(Strict):
     mqtt: MqttConfig | None = Field(None, description="required by `run`, unused by `replay`")
@@ -278,7 +293,8 @@ class DetectorConfig(Strict):
     health_file: str = "/tmp/vigie-detector-health.json"
     timezone: str = "Europe/Paris"
     holidays: list[str] = Field(
-        default_factory=list, description="ISO dates when sites stay closed"
+        default_factory=list,
+        description="ISO dates when every camera's site is closed (each adds its `closures`)",
     )
     cameras: list[CameraConfig] = Field(min_length=1)
 

@@ -1,11 +1,5 @@
-"""The Pulumi program's package is importable here, as the lab path imports it."""
-
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "pulumi"))
-sys.path.insert(0, str(REPO))
+"""The `lab` marker. The Pulumi program's package (pulumi/), which the lab path imports,
+is importable through pyproject's pytest `pythonpath`, as is the repository root."""
 
 
 def pytest_configure(config):

@@ -17,8 +17,8 @@ import pytest
 from vigie_stack import stackfile
 from vigie_stack.config import REPO_ROOT, read_config
 from vigie_stack.host import HEALTHCHECK
+from vigie_stack.mocked_run import reveal, run_under_mocks
 from vigie_stack.program import declare
-from vigie_stack.recorder import reveal, run_under_mocks
 
 from lab.detectors.ssh_docker import SshDockerSocket
 

@@ -4,7 +4,7 @@ import pytest
 from vigie_stack.config import ContainerLimits
 from vigie_stack.detector_config import CONFIG_DIR
 from vigie_stack.host import DetectorHost
-from vigie_stack.recorder import run_under_mocks
+from vigie_stack.mocked_run import run_under_mocks
 
 import pulumi
 from lab.detectors.replay import container_kwargs

@@ -1,8 +1,8 @@
 """The recorder alert rules, evaluated by Prometheus' own promtool on series."""
 
-import shutil
-import subprocess
 from pathlib import Path
+
+from tests.shared.promtool import check_and_test_rules
 
 RULES = Path(__file__).resolve().parents[1] / "files" / "vigie-recorder.rules.yml"
 
@@ -46,11 +46,4 @@ tests:
 
 
 def test_alerts_fire_past_retention_and_on_a_mask_leak(tmp_path):
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool (Debian package prometheus) is required: scripts/apt-packages.txt"
-    cases = tmp_path / "cases.yml"
-    cases.write_text(CASES)
-    check = subprocess.run([promtool, "check", "rules", str(RULES)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    run = subprocess.run([promtool, "test", "rules", str(cases)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
+    check_and_test_rules(RULES, CASES, tmp_path)

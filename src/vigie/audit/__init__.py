@@ -4,5 +4,6 @@
 - `vigie.audit.note`: C2SP signed notes: `tlog-checkpoint` (Ed25519) and `tlog-cosignature`.
 - `vigie.audit.journal.Journal`: append entries, sign checkpoints, prove.
 - `vigie.audit.witness.Witness`: cosigns a checkpoint only after checking consistency.
+- `vigie.audit.follow`: the witness's append-only copy, pulled from the central host.
 - `vigie.audit.verify`: what `vigie audit verify` runs.
 """

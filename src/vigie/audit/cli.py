@@ -1,4 +1,4 @@
-"""`vigie audit verify|verify-all|show|cosign|keygen`."""
+"""`vigie audit verify|verify-all|show|cosign|follow|keygen`."""
 
 from __future__ import annotations
 
@@ -321,8 +321,65 @@ def cmd_cosign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_follow(args: argparse.Namespace) -> int:
+    """The witness's timer: pull the journal into its own copy (append-only), refuse a
+    rewrite, cosign the latest checkpoint. Exit 1 on a refusal, nothing written."""
+    from http.client import HTTPException
+
+    from vigie.audit.follow import FolderSource, FollowRefused, HttpsSource, follow
+    from vigie.audit.note import COSIGNATURE, ED25519, NoteError, Signer
+
+    log = _verifier(args.log_key, ED25519, "journal (Ed25519) key")
+    if log is None:
+        return EXIT_USAGE
+    try:
+        signer = Signer.from_pem(args.name, Path(args.witness_key).read_bytes(), COSIGNATURE)
+        if args.source.startswith("https://"):
+            if not (args.ca and args.tls_cert and args.tls_key):
+                raise ValueError("an https source needs --ca, --tls-cert and --tls-key")
+            source = HttpsSource(args.source, ca=args.ca, cert=args.tls_cert, key=args.tls_key)
+        else:
+            source = FolderSource(args.source)
+    except (OSError, ValueError, TypeError, NoteError) as exc:
+        print(f"vigie audit follow: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    done, outcome = [], "ok"
+    try:
+        done = follow(source, args.copy, args.state, signer, log)
+    except FollowRefused as exc:
+        outcome = "refused"
+        print(f"{args.source}: JOURNAL-REFUSED: {_one_line(exc)}; copy and state kept",
+              file=sys.stderr)  # fmt: skip
+    except (OSError, ValueError, HTTPException) as exc:  # ssl errors are OSErrors
+        outcome = "unreachable"
+        print(f"{args.source}: unreachable: {_one_line(exc)}; copy and state kept",
+              file=sys.stderr)  # fmt: skip
+    for f in done:
+        what = f"cosigned {f.cosigned}" if f.cosigned else "nothing new to cosign"
+        print(f"{f.journal or 'journal'}: {f.size} entries held, {what} (was {f.previous})")
+    if args.metrics and not _write_follow_metrics(args.metrics, outcome, done):
+        return EXIT_INVALID
+    return EXIT_OK if outcome == "ok" else EXIT_INVALID
+
+
+def _write_follow_metrics(path: str, outcome: str, done: list) -> bool:
+    """The run's outcome for the alert rules; a witness that cannot say it failed fails."""
+    import time
+
+    from vigie.audit import follow_metrics
+
+    try:
+        follow_metrics.write(path, now=time.time(), outcome=outcome, done=done)
+    except OSError as exc:
+        print(f"vigie audit follow: metrics not written: {_one_line(exc)}", file=sys.stderr)
+        return False
+    return True
+
+
 def register(sub) -> None:
-    p = sub.add_parser("audit", help="the audit journal: verify, verify-all, show, cosign, keygen")
+    p = sub.add_parser(
+        "audit", help="the audit journal: verify, verify-all, show, cosign, follow, keygen"
+    )
     aud = p.add_subparsers(dest="audit_command", required=True)
     v = aud.add_parser(
         "verify", help="recompute the tree, check signatures; name the first bad entry"
@@ -380,6 +437,25 @@ def register(sub) -> None:
     c.add_argument("--log-key", required=True, help="the journal's verifier key file")
     c.add_argument("--state", required=True, help="the witness's own state file")
     c.set_defaults(func=cmd_cosign)
+    f = aud.add_parser(
+        "follow", help="the witness: pull the journal (append-only copy), refuse a rewrite, cosign"
+    )
+    f.add_argument("source", help="https://CENTRAL/journal/ or a journal folder")
+    f.add_argument("--copy", required=True, help="the witness's copy of the journal")
+    f.add_argument("--state", required=True, help="folder of the witness's state files")
+    f.add_argument("--witness-key", required=True, help="the witness's private key (PEM)")
+    f.add_argument("--name", required=True, help="the witness's key name, e.g. dpo-78")
+    f.add_argument("--log-key", required=True, help="the journal's verifier key file")
+    f.add_argument("--ca", help="the platform's CA certificate (https source)")
+    f.add_argument("--tls-cert", help="the witness's client certificate (https source)")
+    f.add_argument("--tls-key", help="its key (https source)")
+    f.add_argument(
+        "--metrics",
+        metavar="FILE",
+        help="replace FILE with the run's outcome in Prometheus text format "
+        "(node exporter's textfile collector; roles/witness's alert rules)",
+    )
+    f.set_defaults(func=cmd_follow)
     k = aud.add_parser("keygen", help="an Ed25519 key pair for the journal or its witness")
     k.add_argument("name", help="key name, e.g. vigie-journal-78 or dpo-78")
     k.add_argument("out", help="directory for NAME.key (0600) and NAME.pub")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from pathlib import Path
 
@@ -57,8 +58,11 @@ class Witness:
                 f"checkpoint {cp.size} is not consistent with {old_size} cosigned before"
             )
         note.cosign(self.signer, int(self._clock()))
-        self.state.write_text(
+        # Replaced whole or not at all: a crash never leaves a state that reads as empty.
+        tmp = self.state.with_name(f".{self.state.name}.tmp")
+        tmp.write_text(
             json.dumps({"size": cp.size, "root": base64.b64encode(cp.root).decode()}),
             encoding="utf-8",
         )
+        os.replace(tmp, self.state)
         return note.text()

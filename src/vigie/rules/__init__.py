@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+# Re-exported: the rules, the plan and the Pulumi policy pack read it here.
+from vigie.cameras import lawful_detection as lawful_detection
 from vigie.errors import Diagnostic, Severity
-from vigie.model import Camera, Inventory, Node, Site
+from vigie.model import Inventory, Node
+from vigie.netplan import plan_network
+from vigie.sizing import fibre_tree
 
 
 @dataclass
@@ -48,14 +52,10 @@ class Context:
 
     @cached_property
     def plan(self):
-        from vigie.netplan import plan_network
-
         return plan_network(self.inv)
 
     @cached_property
     def tree(self):
-        from vigie.sizing import fibre_tree
-
         return fibre_tree(self.inv)
 
 
@@ -93,14 +93,5 @@ def run_rules(inv: Inventory, *, today: dt.date, only: set[str] | None = None) -
     return out
 
 
-def lawful_detection(camera: Camera, site: Site | None = None) -> bool:
-    """True when a detector may analyse this camera (rules LEGAL-DETECTION-*)."""
-    from vigie.rules.legal import unlawful_detection_classes
-
-    if camera.detection is None:
-        return True
-    return not camera.films_public_road and not unlawful_detection_classes(camera.detection.classes)
-
-
 # Importing the modules registers their rules, in this order.
-from vigie.rules import references, network, capacity, legal, hostnames, access, operations  # noqa: E402, F401, I001
+from vigie.rules import references, network, capacity, legal, hostnames, access, operations, live  # noqa: E402, F401, I001

@@ -1,6 +1,6 @@
 """Access on event: the inventory's access model, checked at `vigie validate`.
 
-Who is competent for an event is derived (vigie.access.competence) and decided by
+Who is competent for an event is derived (vigie.access_policy.competence) and decided by
 the policy engine; these rules check that what the inventory declares makes those
 decisions lawful and workable. docs/access.md explains each one for an auditor.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from vigie.access.competence import people
-from vigie.access.events import JUDICIAL_POLICE_KINDS
-from vigie.access.settings import setting_source, site_settings
+from vigie.access_policy.competence import RECEIVING_KINDS, people
+from vigie.access_policy.events import JUDICIAL_POLICE_KINDS
+from vigie.access_policy.settings import setting_source, site_settings
 from vigie.rules import Context, Finding, rule
 
 MAX_TOKEN_LIFETIME_S = 300
@@ -222,4 +222,36 @@ def admin_separation(ctx: Context):
                 "supervisors",
                 f"agency {agency.id} administers the platform: it has no viewing supervisor",
                 "remove `supervisors`",
+            )
+
+
+@rule(
+    "LEGAL-TRANSMISSION-RECIPIENT",
+    "CSI L252-1, L252-2, L252-3",
+    "a transmission decision names an agency the law lets receive images (police and "
+    "gendarmerie nationales, SDIS, police municipale) or the site's owner; the préfecture "
+    "authorises the system, it receives none of its images",
+    severity="warning",
+    review_only=True,
+)
+def transmission_recipient(ctx: Context):
+    # The préfet authorises (L252-1) and may prescribe transmissions to the services
+    # L252-2 and L252-3 list; the préfecture is not among them. The access policy never
+    # opens a camera to it: the decision is dead text, said here rather than silently
+    # ignored. (Administrators: LEGAL-ADMIN-NO-VIEW, an error.)
+    for site in ctx.inv.sites.values():
+        for tr in site.transmissions:
+            agency = ctx.inv.agencies.get(tr.agency)
+            if agency is None or agency.kind in RECEIVING_KINDS or agency.kind == "platform_admin":
+                continue
+            yield Finding(
+                tr,
+                "agency",
+                f"site {site.id}: {agency.id} ({agency.name}, {agency.kind}) holds a "
+                f"transmission decision it can never use: CSI L252-2 and L252-3 name the "
+                "recipients of images (police and gendarmerie nationales, SDIS, police "
+                "municipale); the préfecture authorises the system (L252-1) and receives "
+                "none of its images, so the access policy never opens a camera to it",
+                "remove this transmission; where the préfet orders images sent, name the "
+                "police nationale or gendarmerie service that acts, with its own decision",
             )

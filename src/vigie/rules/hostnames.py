@@ -1,7 +1,8 @@
 """Generated host names are unique across the whole inventory.
 
-Host names are built from ids (`<site>-<camera>`, `<site>-rec<N>`,
-`<site>-det<N>`, `<site>-gw`), so two different objects can produce the same
+Host names are built from ids by `vigie.names`, the one place the desired state
+takes them from too (`<site>-<camera>`, `<site>-rec<N>`, `<site>-det<N>`,
+`<site>-gw`), so two different objects can produce the same
 one: camera `b-cam1` of site `a` and camera `cam1` of site `a-b` (two files),
 or a camera named `rec1`, `det1` or `gw`. Ansible, DNS and the firewall would
 silently merge the two hosts.
@@ -9,6 +10,7 @@ silently merge the two hosts.
 
 from __future__ import annotations
 
+from vigie.names import detector_host_name, recorder_name
 from vigie.rules import Context, Finding, rule
 
 
@@ -17,9 +19,10 @@ def generated_hosts(ctx: Context):
     for site in ctx.inv.sites.values():
         yield site.gateway, site, "id", f"the gateway of site {site.id}"
         for rec in site.recorders:
-            yield f"{site.id}-rec{rec.id}", rec, "id", f"recorder {rec.id} of site {site.id}"
+            yield recorder_name(site.id, rec.id), rec, "id", f"recorder {rec.id} of site {site.id}"
         for det in site.detector_hosts:
-            yield f"{site.id}-det{det.id}", det, "id", f"detector host {det.id} of site {site.id}"
+            name = detector_host_name(site.id, det.id)
+            yield name, det, "id", f"detector host {det.id} of site {site.id}"
     # Cameras last, so that a clash is reported on the camera, the usual culprit.
     for site in ctx.inv.sites.values():
         for cam in site.cameras:

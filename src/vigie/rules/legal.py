@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from vigie.cameras import unlawful_detection_classes
 from vigie.model import Camera, Site
 from vigie.rules import Context, Finding, rule
 from vigie.vocabulary import (
     BIOMETRIC_CLASSES,
     COLLEGE_LIVING_AREAS,
-    DETECTION_CLASSES,
     FORCE_OF_AGENCY,
     PURPOSES,
     SDIS_PURPOSES,
@@ -26,10 +26,6 @@ def _cameras(ctx: Context):
     for site in ctx.inv.sites.values():
         for cam in site.cameras:
             yield site, cam
-
-
-def unlawful_detection_classes(classes: list[str]) -> list[str]:
-    return [c for c in classes if c not in DETECTION_CLASSES]
 
 
 # --- retention -----------------------------------------------------------------------
@@ -344,7 +340,7 @@ def transmission_decision(ctx: Context):
     "police municipale see only cameras of their own commune or intercommunality",
 )
 def pm_territory(ctx: Context):
-    from vigie.reference import reference
+    from vigie.geography import reference
 
     epcis = reference().epcis
     for site, tr, agency in _agency_transmissions(ctx):
@@ -408,9 +404,9 @@ def sdis_purpose(ctx: Context):
     review_only=True,
 )
 def camera_unseen(ctx: Context):
-    from vigie.access.competence import decide
-    from vigie.access.differential import events_for
-    from vigie.access.events import Request
+    from vigie.access_policy.competence import decide
+    from vigie.access_policy.differential import events_for
+    from vigie.access_policy.events import Request
 
     agencies = list(ctx.inv.agencies)
     for site in ctx.inv.sites.values():

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from netaddr import AddrFormatError, IPAddress, IPNetwork
 
-from vigie.fleet import FleetError, plan_fleet
-from vigie.names import default_credential, detector_host_name
+from vigie.cameras import analysis_stream as stream_of
+from vigie.fleet import FleetError, site_fleet
+from vigie.names import default_credential
 from vigie.rules import Context, Finding, lawful_detection, rule
 from vigie.schedule import parse_opening_hours
 
@@ -101,8 +102,6 @@ def _pixel_rate(stream) -> int:
     "a camera with detection has an analysis substream no heavier than the benchmark's",
 )
 def analysis_stream(ctx: Context):
-    from vigie.desired import analysis_stream as stream_of
-
     ref = ctx.inv.departement.detection_capacity.reference
     models = {m.id for m in ctx.inv.departement.camera_models}
     for site in ctx.inv.sites.values():
@@ -136,13 +135,8 @@ def analysis_stream(ctx: Context):
 )
 def fleet_capacity(ctx: Context):
     dept = ctx.inv.departement
-    cores = {
-        detector_host_name(s.id, h.id): h.cores
-        for s in ctx.inv.sites.values()
-        for h in s.detector_hosts
-    }
     try:
-        plan_fleet(ctx.inv, dept.detection_capacity.cameras_per_core, lambda n: cores.get(n, 1))
+        site_fleet(ctx.inv.sites, dept.detection_capacity.cameras_per_core)
     except FleetError as exc:
         for problem in exc.problems:
             if problem.rule != "FLEET-CAPACITY":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vigie.reference import reference
+from vigie.geography import reference
 from vigie.rules import Context, Finding, rule
 
 COG = "INSEE Code officiel géographique (Etalab decoupage-administratif 6.0.0)"

@@ -2,12 +2,32 @@
 // native HLS) and its still image when the policy allows it, the live view while
 // granted, extension, export, outcome; break-glass for supervisors, judicial
 // requisitions for officers and their approval by the designee.
+//
+// Elements the browser tests drive (keep these ids): #video the player (clip and
+// live); #live "Direct" (the recorder's live buffer, /live/<grant>/live.m3u8) and
+// #from-start back to the event's clip (/hls/<grant>/index.m3u8), both without a
+// reload, the pressed one has aria-pressed="true"; #mode what plays; #direct and
+// #fin-direct the live window's end; #message why the live view stopped.
 "use strict";
 const CLASSES = { intrusion: "Intrusion", tamper: "Sabotage caméra", fire: "Incendie" };
 const KINDS = { college: "Collège", departmental_building: "Bâtiment départemental",
                 sdis_station: "Centre de secours", commune_building: "Bâtiment communal",
                 datacenter: "Centre de données" };
-const state = { grant: null, token: null, hls: null, refresh: null, me: null };
+const state = { grant: null, token: null, hls: null, refresh: null, me: null,
+                urls: null, cutoff: null, relance: null, essais: 0 };
+// A camera that just dropped (often the very anomaly being looked at) comes back
+// with its recorder's live buffer empty for a few seconds: the page asks again
+// once a second for this long instead of stopping on the first 404.
+const LIVE_ATTENTE_S = 15;
+// Low latency on the recorder's 1 s segments (settings measured side by side by
+// benchmarks/live/bench_glass.py): start and stay 0.8 s behind the live edge,
+// never more than 1.8 s (beyond, the player jumps), catch up by playing up to
+// 1.5x rather than drifting, and do not widen the distance after a stall.
+const LIVE = { lowLatencyMode: true, liveSyncDuration: 0.8, liveMaxLatencyDuration: 1.8,
+               maxLiveSyncPlaybackRate: 1.5, liveSyncOnStallIncrease: 0,
+               initialLiveManifestSize: 1,
+               maxBufferLength: 4, backBufferLength: 10, startFragPrefetch: true,
+               manifestLoadingMaxRetry: 1, levelLoadingMaxRetry: 1, fragLoadingMaxRetry: 1 };
 const $ = (id) => document.getElementById(id);
 const heure = (iso) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris" });
 
@@ -77,6 +97,8 @@ async function jeton(g) {
 
 async function ouvrir(g) {
   state.grant = g;
+  clearTimeout(state.cutoff);
+  $("live").disabled = false;
   document.querySelectorAll("#liste tr").forEach((tr) =>
     tr.classList.toggle("choisi", tr.dataset.grant === g.id));
   $("lecture").hidden = false;
@@ -88,11 +110,14 @@ async function ouvrir(g) {
     const t = await jeton(g);
     clearInterval(state.refresh);  // tokens live 5 min at most: renew before
     state.refresh = setInterval(() => jeton(g).catch(() => clearInterval(state.refresh)), 120000);
-    lire(t.playlist);
+    state.urls = t;
+    depuisLeDebut();
     image(g).catch(() => { $("sans-image").hidden = false; });
     const w = await api(`/api/grants/${g.id}/window`);
     $("direct").hidden = !w.live;
-    $("fin-direct").textContent = heure(g.live_until);
+    $("vues").hidden = !w.live;
+    $("fin-direct").textContent = heure(t.live_until);
+    if (w.live) arreterA(new Date(t.live_until));
     $("manquant").hidden = !w.missing.length;
     $("manquant").textContent = w.missing.length ? `Images manquantes : ${w.missing.join(" ; ")}` : "";
   } catch (e) {
@@ -100,14 +125,82 @@ async function ouvrir(g) {
   }
 }
 
-function lire(playlist) {
+function depuisLeDebut() {
+  vue("clip");
+  lire(state.urls.playlist, {});
+}
+
+function direct() {
+  if (!state.urls || new Date() >= new Date(state.urls.live_until)) return finDuDirect();
+  state.essais = 0;
+  vue("live");
+  lire(state.urls.live, LIVE);
+}
+
+// The live buffer is not there (yet): try again in a second, within the grant.
+function relancerDirect(d) {
+  if (state.essais >= LIVE_ATTENTE_S) return false;
+  state.essais += 1;
+  message(`Direct : en attente des images de la caméra (${d.response.code}), ` +
+          `nouvel essai ${state.essais}/${LIVE_ATTENTE_S}…`);
+  clearTimeout(state.relance);
+  state.relance = setTimeout(() => { if (state.mode === "live") lire(state.urls.live, LIVE); },
+                             1000);
+  return true;
+}
+
+function vue(mode) {
+  $("live").setAttribute("aria-pressed", String(mode === "live"));
+  $("from-start").setAttribute("aria-pressed", String(mode === "clip"));
+  $("mode").textContent = mode === "live" ? "Direct" : "Séquence depuis le début de l'événement";
+  state.mode = mode;
+}
+
+// The page knows when the grant ends: it stops the live view itself at that moment
+// (the gateway refuses every request from then on anyway).
+function arreterA(fin) {
+  clearTimeout(state.cutoff);
+  state.cutoff = setTimeout(finDuDirect, Math.max(0, fin - new Date()));
+}
+
+function finDuDirect() {
+  clearTimeout(state.cutoff);
+  $("live").disabled = true;
+  $("direct").hidden = true;
+  clearTimeout(state.relance);
+  if (state.mode !== "live") return;
+  if (state.hls) { state.hls.destroy(); state.hls = null; }
+  const video = $("video");
+  video.removeAttribute("src");
+  video.load();
+  $("mode").textContent = "Direct arrêté";
+  message(`Direct terminé : l'autorisation de visionner cette caméra a pris fin à ` +
+          `${heure(state.urls.live_until)}.`);
+}
+
+function lire(playlist, options) {
   const video = $("video");
   if (state.hls) state.hls.destroy();
   if (window.Hls && Hls.isSupported()) {
     state.hls = new Hls({
+      ...options,
       xhrSetup: (xhr) => xhr.setRequestHeader("Authorization", `Bearer ${state.token}`),
     });
-    state.hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) message(`Lecture : ${d.details}`); });
+    state.hls.on(Hls.Events.ERROR, (_e, d) => {
+      if (!d.fatal) return;
+      if (state.mode === "live" && d.response && d.response.code === 403) {
+        finDuDirect();  // revoked or closed before its time: the gateway refused
+        message("Direct interrompu : accès refusé par la passerelle (autorisation close ou révoquée).");
+        return;
+      }
+      if (state.mode === "live" && d.response && d.response.code === 404 && relancerDirect(d)) return;
+      message(`Lecture : ${d.details}`);
+    });
+    // Images again: the next gap gets its full wait.
+    state.hls.on(Hls.Events.FRAG_BUFFERED, () => {
+      if (state.essais) message("");
+      state.essais = 0;
+    });
     state.hls.loadSource(playlist);
     state.hls.attachMedia(video);
   } else {
@@ -136,10 +229,16 @@ async function chargerTaux() {
   $("taux-liste").replaceChildren(...rows);
 }
 
+$("live").addEventListener("click", direct);
+$("from-start").addEventListener("click", depuisLeDebut);
 $("prolonger").addEventListener("click", () => {
   const reason = prompt("Motif de la prolongation (obligatoire) :");
-  if (reason) action(() => post(`/api/grants/${state.grant.id}/extend`, { reason }),
-                     (g) => `Prolongé jusqu'à ${heure(g.live_until)}`);
+  if (reason) action(async () => {
+    const g = await post(`/api/grants/${state.grant.id}/extend`, { reason });
+    state.urls = await jeton(state.grant);  // its live end, the extension included
+    arreterA(new Date(state.urls.live_until));
+    return g;
+  }, (g) => `Prolongé jusqu'à ${heure(g.live_until)}`);
 });
 $("exporter").addEventListener("click", () => {
   const reason = prompt("Motif de l'export (obligatoire) :");

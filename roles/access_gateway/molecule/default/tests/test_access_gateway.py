@@ -9,19 +9,19 @@ import ssl, urllib.request, urllib.error
 ctx = ssl.create_default_context(cafile="{pki}/ca/ca.pem")
 {load}
 try:
-    r = urllib.request.urlopen("https://localhost/api/events", context=ctx, timeout=10)
+    r = urllib.request.urlopen("https://localhost{path}", context=ctx, timeout=10)
     print(r.status, r.read().decode()[:300])
 except urllib.error.HTTPError as e:
     print(e.code)
 PY"""
 
 
-def get_events(host, identity=None):
+def get_events(host, identity=None, path="/api/events"):
     load = ""
     if identity:
         d = f"{PKI}/issued/{identity.replace('/', '_')}"
         load = f'ctx.load_cert_chain("{d}/cert.pem", "{d}/key.pem")'
-    return host.check_output(GET.format(pki=PKI, load=load))
+    return host.check_output(GET.format(pki=PKI, load=load, path=path))
 
 
 def test_service_runs_unprivileged_and_hardened(host):
@@ -53,3 +53,13 @@ def test_an_administrator_is_refused(host):
 def test_service_is_subscribed_to_the_broker(host):
     log = host.file("/var/log/mosquitto/mosquitto.log").content_string
     assert "as vigie-access" in log or "vigie-access" in log
+
+
+def test_only_the_witness_reads_the_journal(host):
+    """/journal/: the entries and signed checkpoints, read-only, for the witness's
+    certificate alone; an operator is refused by the service (journaled)."""
+    listing = get_events(host, "witness-dpo", "/journal/")
+    assert listing.startswith("200") and '"entries.jsonl"' in listing
+    assert get_events(host, "witness-dpo", "/journal/entries.jsonl").startswith("200")
+    assert get_events(host, "dipn78/op-0042", "/journal/entries.jsonl").startswith("403")
+    assert get_events(host, "witness-dpo", "/journal/leaves.bin")[:3] in ("401", "403")

@@ -88,3 +88,15 @@ def test_no_host_wide_snapshot_retention_rule(host):
         " /etc/systemd/system 2>/dev/null"
     )
     assert found.rc == 1 and found.stdout == "", found.stdout
+
+
+def test_the_forward_rule_opens_the_port_the_streams_name(host):
+    """RTSP from the detectors' bridge to the camera prefix, on the port of the
+    converge's stream URLs (554) and no other."""
+    chain = host.check_output("nft list chain inet vigie forward")
+    rtsp = [line.split() for line in chain.splitlines() if "camera substreams" in line]
+    assert len(rtsp) == 1, chain
+    words = rtsp[0]
+    assert words[:2] == ["iifname", '"vigie-detectors"']
+    assert words[words.index("daddr") + 1] == "192.0.2.0/24"
+    assert words[words.index("dport") + 1] == "554"
