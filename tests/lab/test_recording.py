@@ -112,8 +112,10 @@ def purge_paused(container: str):
     sh(container, f"systemctl stop {timer}")
     try:
         idle, _ = wait_for(
-            lambda: sh(container, f"systemctl is-active {service}", check=False).strip()
-            in ("inactive", "failed"),
+            lambda: (
+                sh(container, f"systemctl is-active {service}", check=False).strip()
+                in ("inactive", "failed")
+            ),
             timeout=30,
             interval=0.5,
         )
