@@ -144,7 +144,7 @@ def bench_journal(tmp: Path, n: int) -> None:
     witness_key = Signer.generate("dpo-bench", COSIGNATURE)
     witness = Witness(witness_key, key.verifier, tmp / "witness.json")
     entry = {
-        "action": "segment_served",
+        "action": "segment_allowed",
         "decision": "allow",
         "actor": {"agency": "ggd78", "operator": "ggd78/op-0007"},
         "camera": "col-houdan/portail",

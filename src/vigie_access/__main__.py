@@ -70,7 +70,9 @@ def run(config_path: str) -> int:
     metrics = Metrics()
     core, bus = build_core(cfg, doc, metrics)
     exporter = Exporter(core, cfg.exports, _export_key(cfg))
-    api = http.Api(core, exporter, metrics, cfg.settle_seconds, cfg.live_log, cfg.live_idle_s)
+    api = http.Api(
+        core, exporter, metrics, cfg.settle_seconds, cfg.delivery_log, cfg.session_idle_s
+    )
     if os.path.exists(cfg.socket):
         os.unlink(cfg.socket)
     stop = asyncio.Event()

@@ -3,7 +3,7 @@
 nginx terminates mutual TLS and passes the verified client certificate in
 headers; `/_auth` is its `auth_request` target for every `/hls/` and `/live/`
 request (docs/levee-de-doute.md, "The live view"); nginx logs what it delivered
-live to a datagram socket the service reads (`vigie_access.live`);
+to a datagram socket the service reads (`vigie_access.delivery`);
 `/playlist/<grant>` builds the window's playlist; `/api/*` is the operator's
 page's API; `/operateur/` the page itself.
 
@@ -27,7 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from vigie.central import DPO_ALERTS
-from vigie_access import exceptional, live, segments, snapshots
+from vigie_access import delivery, exceptional, live, segments, snapshots
 from vigie_access.core import AccessCore, Decision
 from vigie_access.exports import Exporter
 from vigie_access.identity import from_headers
@@ -39,7 +39,7 @@ log = logging.getLogger("vigie-access.http")
 COOKIE = "vigie_token"
 UPSTREAM_HEADER = "X-Vigie-Upstream"
 PATH_HEADER = "X-Vigie-Path"  # the recorder's path of a live request
-SWEEP_S = 0.25  # how often live sessions are checked for their end
+SWEEP_S = 0.25  # how often viewing sessions are checked for their end
 JOURNAL_WAIT_S = 2.0  # an allowed view waits this long at most for its entry's fsync
 READ_LISTED = 100  # grant ids a read's journal entry lists (the count says how many)
 
@@ -80,11 +80,11 @@ class Api:
         exporter: Exporter,
         metrics: Metrics,
         settle: float,
-        live_log: str | None = None,
-        live_idle_s: float = 10,
+        delivery_log: str | None = None,
+        session_idle_s: float = 10,
     ):
         self.core, self.exporter, self.metrics, self.settle = core, exporter, metrics, settle
-        self.live_log, self.live_idle_s = live_log, live_idle_s
+        self.delivery_log, self.session_idle_s = delivery_log, session_idle_s
         self.http: aiohttp.ClientSession | None = None
         journal = core.journal
         self.journal = journal if isinstance(journal, SharedJournal) else None
@@ -321,18 +321,18 @@ class Api:
         d = self.core.revoke(who, request.match_info["grant"], str(body.get("reason", "")), now())
         return web.json_response(d.grant.as_dict()) if d.allow else _refusal(d)
 
-    # -- live sessions: what nginx delivered, and their end ------------------------------
-    async def sweep_live(self) -> None:
-        """End the live sessions whose grant closed or that went idle (journaled); a
+    # -- viewing sessions: what nginx delivered, and their end ---------------------------
+    async def sweep_sessions(self) -> None:
+        """End the viewing sessions whose grant closed or that went idle (journaled); a
         journal that cannot take the entry leaves them for the next round."""
         while True:
             await asyncio.sleep(SWEEP_S)
             try:
-                self.core.end_live_sessions(now(), self.live_idle_s)
+                self.core.end_sessions(now(), self.session_idle_s)
             except JournalUnavailable:
                 continue
             except Exception:
-                log.exception("live sessions not swept")
+                log.exception("viewing sessions not swept")
 
     async def window_info(self, request: web.Request) -> web.Response:
         """The window of a grant the operator may view now (an expired grant's is
@@ -459,9 +459,9 @@ def build(api: Api) -> web.Application:
 
     async def live_account(app_: web.Application):
         transport = None
-        if api.live_log:
-            transport = await listen_live_log(api.live_log, api.core.live)
-        sweeper = asyncio.create_task(api.sweep_live())
+        if api.delivery_log:
+            transport = await listen_delivery_log(api.delivery_log, api.core.sessions)
+        sweeper = asyncio.create_task(api.sweep_sessions())
         yield
         sweeper.cancel()
         if transport is not None:
@@ -493,25 +493,26 @@ def build(api: Api) -> web.Application:
     return app
 
 
-class _LiveLog(asyncio.DatagramProtocol):
-    def __init__(self, sessions: live.Sessions):
+class _DeliveryLog(asyncio.DatagramProtocol):
+    def __init__(self, sessions: delivery.Sessions):
         self.sessions = sessions
 
     def datagram_received(self, data: bytes, _addr) -> None:
-        doc = live.parse_line(data)
+        doc = delivery.parse_line(data)
         if doc is not None:
             self.sessions.delivered(doc)
 
 
-async def listen_live_log(path: str, sessions: live.Sessions):
-    """nginx's `access_log syslog:server=unix:<path>` of the live locations."""
+async def listen_delivery_log(path: str, sessions: delivery.Sessions):
+    """nginx's `access_log syslog:server=unix:<path>` of the viewing locations
+    (`/hls/`, `/live/`)."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
     os.chmod(path, 0o660)  # nginx's workers are in the service's group
     transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: _LiveLog(sessions), sock=sock
+        lambda: _DeliveryLog(sessions), sock=sock
     )
     return transport
 

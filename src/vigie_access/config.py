@@ -35,11 +35,11 @@ class Config(Strict):
     )
     exports: str = "/var/lib/vigie-access/exports"
     mqtt: Mqtt
-    live_log: str = Field(
-        "/run/vigie-access/live-log.sock",
-        description="Unix datagram socket nginx logs each live answer to (syslog)",
+    delivery_log: str = Field(
+        "/run/vigie-access/delivery-log.sock",
+        description="Unix datagram socket nginx logs each viewing answer to (syslog)",
     )
-    live_idle_s: float = Field(10, gt=0, description="a live session without a request ends")
+    session_idle_s: float = Field(10, gt=0, description="a viewing session without a request ends")
     settle_seconds: float = Field(2, ge=0)
 
 

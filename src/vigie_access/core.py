@@ -23,7 +23,7 @@ from vigie.central import (
     GRANT_CAP_VIEWING_S,
     notification_topic,
 )
-from vigie_access import live, segments, snapshots
+from vigie_access import delivery, live, segments, snapshots
 from vigie_access.identity import Identity
 from vigie_access.ports import Journal, Policy, Source
 from vigie_access.store import Grant, Store, iso, parse
@@ -126,7 +126,7 @@ class AccessCore:
         self.recorder_url = recorder_url
         self.snapshot_url = snapshot_url
         self.live_path = live_path
-        self.live = live.Sessions()
+        self.sessions = delivery.Sessions()
         self._revoked: set[str] = set()  # grants whose live view a supervisor closed
         # (site, camera, class, kind, origin, agency) -> (its last grant, the last
         # event's arrival, that event's time): what a repeat may join
@@ -474,12 +474,6 @@ class AccessCore:
             return Decision(False, "ACCESS-TOKEN-LIVE-ENDED", "the live window has ended", g)
         return Decision(True, g.rule, "live window open", g)
 
-    def why_live_closed(self, grant_id: str, now: dt.datetime) -> str | None:
-        g = self.store.grant(grant_id)
-        if g is None or grant_id in self._revoked:
-            return "revoked"
-        return "grant-ended" if self.live_ended(g, now) else None
-
     def revoke(self, who: Identity, grant_id: str, reason: str, now: dt.datetime) -> Decision:
         """A supervisor of the grant's agency closes its view now (the recorded window
         stays for an export): every live and clip request is refused from the next one
@@ -507,16 +501,26 @@ class AccessCore:
         )
         return d
 
-    def end_live_sessions(self, now: dt.datetime, idle_s: float) -> int:
-        """Journal `live_session_ended` for every session whose grant's live window
-        closed or that went idle, with what nginx delivered. A session whose entry the
-        journal cannot take (JournalUnavailable) stays open and is tried again."""
+    def why_closed(self, s: delivery.Session, now: dt.datetime) -> str | None:
+        """Why a session's grant no longer allows its way of viewing (None while it
+        does): `revoked`, or `grant-ended` (the live window for a live session, the
+        grant's time box for a replay)."""
+        g = self.store.grant(s.grant)
+        if g is None or s.grant in self._revoked:
+            return "revoked"
+        over = self.live_ended(g, now) if s.way == "live" else now >= g.live_until
+        return "grant-ended" if over else None
+
+    def end_sessions(self, now: dt.datetime, idle_s: float) -> int:
+        """Journal `<way>_session_ended` for every session whose grant closed or that
+        went idle, with what nginx delivered. A session whose entry the journal
+        cannot take (JournalUnavailable) stays open and is tried again."""
         ended = 0
-        for s, reason in self.live.due(now, lambda gid: self.why_live_closed(gid, now), idle_s):
+        for s, reason in self.sessions.due(now, lambda s: self.why_closed(s, now), idle_s):
             self.log(
-                "live_session_ended",
+                f"{s.way}_session_ended",
                 "ended",
-                "ACCESS-LIVE-SESSION",
+                "ACCESS-VIEW-SESSION",
                 now,
                 agency=s.agency,
                 operator=s.operator,
@@ -524,7 +528,7 @@ class AccessCore:
                 reason=reason,
                 **s.account(),
             )
-            self.live.close(s)
+            self.sessions.close(s)
             ended += 1
         return ended
 
@@ -566,7 +570,7 @@ class AccessCore:
         if path.startswith("/live/"):
             kind = f"live_{kind}"
         self.log(
-            f"{kind}_{'served' if d.allow else 'refused'}",
+            f"{kind}_{'allowed' if d.allow else 'refused'}",
             "allowed" if d.allow else "refused",
             d.rule,
             now,
@@ -577,12 +581,13 @@ class AccessCore:
             path=uri[:300],
             reason=d.reason,
         )
-        if d.allow and kind.startswith("live_"):
+        if d.allow:
+            way = "live" if kind.startswith("live_") else "replay"
             # The session's start is journaled before it is counted: an entry the
             # journal refused is tried again with the next request.
-            if (g.id, who.name) not in self.live.open:
+            if not self.sessions.is_open(way, g.id, who.name):
                 self.log(
-                    "live_session_started",
+                    f"{way}_session_started",
                     "started",
                     d.rule,
                     now,
@@ -592,7 +597,7 @@ class AccessCore:
                     event=g.event_id,
                     grant=g.id,
                 )
-            self.live.touch(g.id, who.agency, who.name, g.source, now)
+            self.sessions.touch(way, g.id, who.agency, who.name, g.source, now)
         return d
 
     def _authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):

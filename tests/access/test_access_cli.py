@@ -79,7 +79,7 @@ def test_audit_keygen_verify_show(tmp_path):
         for i in range(30):
             journal.append(
                 {
-                    "action": "segment_served" if i % 2 else "segment_refused",
+                    "action": "segment_allowed" if i % 2 else "segment_refused",
                     "decision": "allow" if i % 2 else "deny",
                     "actor": {"agency": "ggd78", "operator": f"ggd78/op-000{7 + i % 2}"},
                     "camera": "col-houdan/portail",
@@ -93,9 +93,9 @@ def test_audit_keygen_verify_show(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     shown = vigie("audit", "show", tmp_path / "j", "--operator", "ggd78/op-0008").stdout
     rows = [x for x in shown.splitlines() if not x.startswith("#") and "règle" not in x]
-    assert len(rows) == 15 and all("segment_served" in x for x in rows), shown
+    assert len(rows) == 15 and all("segment_allowed" in x for x in rows), shown
     lines = (tmp_path / "j" / ENTRIES).read_text().splitlines(keepends=True)
-    lines[17] = lines[17].replace("segment_served", "segment_refused")
+    lines[17] = lines[17].replace("segment_allowed", "segment_refused")
     (tmp_path / "j" / ENTRIES).write_text("".join(lines))
     r = vigie("audit", "verify", tmp_path / "j", "--key", pub)
     assert r.returncode == 1 and "entry 17:" in r.stdout

@@ -9,7 +9,7 @@ from vigie.audit.merkle import leaf_hash
 
 def sample(i: int) -> dict:
     return {
-        "action": "segment_served" if i % 3 else "grant_created",
+        "action": "segment_allowed" if i % 3 else "grant_created",
         "decision": "allow" if i % 7 else "deny",
         "actor": {"agency": "ggd78", "operator": f"ggd78/op-000{i % 3 + 7}"},
         "camera": "col-houdan/portail" if i % 2 else "col-houdan/couloir",

@@ -42,7 +42,7 @@ def fill(journals: JournalSet, clock: Clock, year: int, months: range, n: int = 
     for month in months:
         clock.when = dt.datetime(year, month, 10, tzinfo=dt.UTC)
         for i in range(n):
-            journals.append({"action": "segment_served", "decision": "allow", "n": i})
+            journals.append({"action": "segment_allowed", "decision": "allow", "n": i})
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def rewrite(root, month, key):
 
 def grow(root, month, key):
     with Journal(root / month, key) as journal:
-        journal.append({"action": "segment_served", "decision": "allow", "n": 9})
+        journal.append({"action": "segment_allowed", "decision": "allow", "n": 9})
         journal.checkpoint()
 
 

@@ -19,7 +19,7 @@ SIZES = [*range(1, 34), 64, 100, 129]
 
 
 def entries(n: int) -> list[bytes]:
-    return [b'{"seq":%d,"action":"segment_served"}' % i for i in range(n)]
+    return [b'{"seq":%d,"action":"segment_allowed"}' % i for i in range(n)]
 
 
 def reference(n: int) -> pymerkle.InmemoryTree:

@@ -26,7 +26,7 @@ def test_old_months_are_deleted_and_the_deletion_journaled(tmp_path):
     for month in range(1, 5):
         clock.when = dt.datetime(2023, month, 10, tzinfo=dt.UTC)
         for i in range(5):
-            journals.append({"action": "segment_served", "decision": "allow", "n": i})
+            journals.append({"action": "segment_allowed", "decision": "allow", "n": i})
     assert journals.months() == ["2023-01", "2023-02", "2023-03", "2023-04"]
     assert journals.enforce() == []  # nothing is 3 years old yet
     clock.when = dt.datetime(2026, 3, 15, tzinfo=dt.UTC)  # Jan and Feb 2023 ended > 1095 days ago

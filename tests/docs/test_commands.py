@@ -281,7 +281,7 @@ def material(tmp_path_factory) -> dict[str, str]:
         for i in range(250):  # the doc's `--witness-state 250 <root>`: signed at 250
             j.append(
                 {
-                    "action": "segment_served" if i % 3 else "grant_created",
+                    "action": "segment_allowed" if i % 3 else "grant_created",
                     "decision": "allow",
                     "actor": {"agency": "ggd78", "operator": "ggd78/op-0007"},
                     "camera": CAMERA,
@@ -300,7 +300,7 @@ def material(tmp_path_factory) -> dict[str, str]:
     for month in (1, 2, 3):
         now[0] = dt.datetime(2026, month, 10, tzinfo=dt.UTC)
         for i in range(3):
-            months.append({"action": "segment_served", "decision": "allow", "n": i})
+            months.append({"action": "segment_allowed", "decision": "allow", "n": i})
     months.close()
     for month in sorted(p for p in journal_set.iterdir() if p.is_dir()):
         _ok(["audit", "cosign", str(month), *cosign, "--state", str(base / f"{month.name}.json")])

@@ -41,7 +41,7 @@ from vigie.loader import load_inventory
 SEGMENT_S = 2
 SITE, CAMERA = "col-rameau-versailles", "portail"
 LIVE_CAMERA = "hall"
-LIVE_IDLE_S = 3  # a live session without a request ends after this (journaled)
+SESSION_IDLE_S = 3  # a live session without a request ends after this (journaled)
 # The collège's intrusion panel, as the inventory names it (if the pilot has none).
 ALARM_SOURCE = {
     "id": "centrale-intrusion",
@@ -140,7 +140,7 @@ class Gateway:
         self.snapshots = root / "detector-host/snapshots"
         self.storage = root / "recordings"
         self.socket = root / "run/http.sock"
-        self.live_log = root / "run/live-log.sock"
+        self.delivery_log = root / "run/delivery-log.sock"
         self.socket.parent.mkdir()
         self.procs: dict[str, Proc] = {}
 
@@ -244,7 +244,7 @@ class Gateway:
             access_gateway__live_cache_keys="1m",
             access_gateway__live_cache_size="64m",
             access_gateway__live_cache_valid="10s",
-            access_gateway__live_log=self.live_log,
+            access_gateway__delivery_log=self.delivery_log,
         )
         self.procs["nginx"] = nginx_proc(d, f"include {server};", self.https_port)
         # The recorder's segment server (read-only, JSON index): in production on the
@@ -308,8 +308,8 @@ class Gateway:
                         "key_file": str(key),
                     },
                     "settle_seconds": 1,
-                    "live_log": str(self.live_log),
-                    "live_idle_s": LIVE_IDLE_S,
+                    "delivery_log": str(self.delivery_log),
+                    "session_idle_s": SESSION_IDLE_S,
                 }
             )
         )

@@ -30,7 +30,7 @@ from vigie.audit.note import Signer
 from vigie_access.journal import ORIGIN, JournalUnavailable, SharedJournal, read_entries
 
 VIGIE = str(Path(sys.executable).parent / "vigie")
-VIEWS = ("segment_served", "playlist_served", "snapshot_served")
+VIEWS = ("segment_allowed", "playlist_allowed", "snapshot_allowed")
 
 
 # -- any value, journaled safely ---------------------------------------------------------
@@ -162,13 +162,13 @@ def test_hostile_entries_never_kill_the_writer(tmp_path):
     signer, vkey = _signer(tmp_path)
     j = SharedJournal(tmp_path / "j", signer, interval_s=0.2)
     try:
-        good = [j.append({"action": "segment_served", "decision": "allow", "v": v})
+        good = [j.append({"action": "segment_allowed", "decision": "allow", "v": v})
                 for v in HOSTILE]  # fmt: skip
         assert j.wait_sync(good, 5)
         # Entries the journal refuses outright: replaced by one saying so, not served.
-        bad = [j.append({"action": "segment_served"}), j.append({"decision": "allow", "seq": 1})]
+        bad = [j.append({"action": "segment_allowed"}), j.append({"decision": "allow", "seq": 1})]
         assert not j.wait_sync(bad, 5)
-        after = j.append({"action": "segment_served", "decision": "allow", "path": "/hls/ok"})
+        after = j.append({"action": "segment_allowed", "decision": "allow", "path": "/hls/ok"})
         assert j.wait_sync([after], 5) and j.healthy and j._writer.is_alive()
     finally:
         j.close()
@@ -258,12 +258,12 @@ def test_full_disk_then_read_only_backlog_bounded_then_recovers(tmpfs, tmp_path)
     j = SharedJournal(tmpfs / "j", signer, interval_s=0.2, retry_s=0.1, max_backlog=40)
     j.listen(lambda event, reason: events.append((event, reason)))
     try:
-        first = [j.append({"action": "segment_served", "decision": "allow", "i": i})
+        first = [j.append({"action": "segment_allowed", "decision": "allow", "i": i})
                  for i in range(5)]  # fmt: skip
         assert j.wait_sync(first, 5)
         fill(tmpfs)
         # 20 kB: more than the slack left in the files' last pages.
-        during = [j.append({"action": "segment_served", "decision": "allow", "i": i,
+        during = [j.append({"action": "segment_allowed", "decision": "allow", "i": i,
                             "pad": "p" * 1000}) for i in range(5, 25)]  # fmt: skip
         assert not j.wait_sync(during, 5) and not j.healthy
         assert "No space left on device" in j.reason
@@ -274,7 +274,7 @@ def test_full_disk_then_read_only_backlog_bounded_then_recovers(tmpfs, tmp_path)
         more = []
         with pytest.raises(JournalUnavailable):  # bounded: refused, never dropped
             for i in range(25, 100):
-                more.append(j.append({"action": "segment_served", "decision": "allow", "i": i}))
+                more.append(j.append({"action": "segment_allowed", "decision": "allow", "i": i}))
         assert j.backlog == 40 and len(more) == 20
         remount(tmpfs, "rw")
         unfill(tmpfs)

@@ -24,7 +24,7 @@ from tests.gateway.live_viewers import (
     segments_of,
     token,
 )
-from tests.gateway.services import LIVE_IDLE_S, SITE
+from tests.gateway.services import SESSION_IDLE_S, SITE
 from vigie.desired import LIVE_PATH
 
 CUT_OFF_S = 1.0  # the live view stops within this of the grant's end or revocation
@@ -91,7 +91,7 @@ def test_competent_operator_plays_live(gateway, grant):
     assert set(probe.stdout.split()) == {b"h264"}
     e = journaled(gateway, n, action="live_session_started", operator=op, grant=grant["id"])
     assert e["camera"] == f"{SITE}/{grant['camera']}"
-    journaled(gateway, n, action="live_segment_served", operator=op)
+    journaled(gateway, n, action="live_segment_allowed", operator=op)
     assert f"{LIVE_PATH}/{SOURCE}/{names[-1]}" in live_requests(gateway)
 
 
@@ -232,7 +232,7 @@ def test_viewers_of_one_camera_share_one_upstream_fetch_per_segment(gateway, gra
         (gateway.op("dipn78", 1), grant["id"]),
         (gateway.op("cd78-supervision"), cd78),
     ]
-    time.sleep(LIVE_IDLE_S + 1)  # the earlier tests' sessions have ended
+    time.sleep(SESSION_IDLE_S + 1)  # the earlier tests' sessions have ended
     toks = [token(gateway, cn, gid) for cn, gid in viewers]
     n = len(gateway.journal_entries())
     before = len(live_requests(gateway))
@@ -259,7 +259,7 @@ def test_viewers_of_one_camera_share_one_upstream_fetch_per_segment(gateway, gra
         e = journaled(
             gateway,
             n,
-            timeout=LIVE_IDLE_S + 8,
+            timeout=SESSION_IDLE_S + 8,
             action="live_session_ended",
             operator=cn,
             grant=gid,

@@ -96,11 +96,11 @@ def test_page_shows_the_event_and_plays_the_clip(gateway, workstation, browser):
     # Every segment the page played went through auth_request, allowed and journaled.
     served = [
         e for e in gateway.journal_entries()
-        if e["action"] == "segment_served" and e.get("event") == g["event_id"]
+        if e["action"] == "segment_allowed" and e.get("event") == g["event_id"]
     ]  # fmt: skip
     assert served
     assert any(
-        e["action"] == "snapshot_served" and e.get("event") == g["event_id"]
+        e["action"] == "snapshot_allowed" and e.get("event") == g["event_id"]
         for e in gateway.journal_entries()
     )
     # The outcome of the levée de doute, then the false-alarm table.

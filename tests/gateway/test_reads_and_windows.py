@@ -79,7 +79,7 @@ def test_a_snapshot_taken_outside_the_window_is_neither_offered_nor_served(gatew
     refused = entries(gateway, n, "snapshot_refused", op)
     assert refused and refused[0]["rule"] == "ACCESS-SNAPSHOT-WINDOW"
     assert refused[0]["decision"] == "deny" and refused[0]["event"] == g["event_id"]
-    assert not entries(gateway, n, "snapshot_served", op, timeout=0)
+    assert not entries(gateway, n, "snapshot_allowed", op, timeout=0)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_the_windows_start_bounds_the_snapshot(gateway, offset_s, kind, served):
     n = len(gateway.journal_entries())
     r = get(gateway, op, f"/hls/{g['id']}/{snapshots.PREFIX}{name}", tok)
     assert r.status_code == (200 if served else 403)
-    action = "snapshot_served" if served else "snapshot_refused"
+    action = "snapshot_allowed" if served else "snapshot_refused"
     assert entries(gateway, n, action, op)[0]["event"] == g["event_id"]
 
 

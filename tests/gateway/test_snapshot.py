@@ -30,7 +30,7 @@ def test_the_competent_operator_sees_the_snapshot_and_it_is_journaled(gateway, e
     assert r.status_code == 200, r.text
     assert r.content[:3] == b"\xff\xd8\xff"  # a JPEG
     assert r.content == (gateway.snapshots / event["name"]).read_bytes()
-    served = [e for e in gateway.journal_entries()[n:] if e["action"] == "snapshot_served"]
+    served = [e for e in gateway.journal_entries()[n:] if e["action"] == "snapshot_allowed"]
     assert served and served[0]["actor"]["operator"] == op
     assert served[0]["camera"] == f"{SITE}/{CAMERA}"
 

@@ -250,7 +250,7 @@ def test_the_operators_page_shows_the_event_and_plays_the_clip(lab, workdir, vie
         ws.shot(browser, ARTEFACTS, "operateur-lab.png")
         served = [
             e for e in journal(lab)[n:]
-            if e["action"] == "segment_served" and e.get("event") == g["event_id"]
+            if e["action"] == "segment_allowed" and e.get("event") == g["event_id"]
             and e.get("actor", {}).get("operator") == op.identity
         ]  # fmt: skip
         assert served, "the page played no segment through auth_request"
