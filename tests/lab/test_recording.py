@@ -151,8 +151,9 @@ def test_emergency_purge_keeps_recording_on_a_nearly_full_disk(lab, recorders):
     before = segments(rec["container"], rec["storage_path"])
     oldest = min((s for segs in before.values() for s in segs), key=lambda s: s[2])[0]
     filler = f"{rec['storage_path']}/.lab-filler"
-    fill = int(total * (threshold + 3) / 100) - used
-    assert fill > 0, "the recordings already fill the disk past the threshold"
+    # The lab's small disk may already be past the threshold (it fills between two
+    # purges): then nothing is added, and the purge must still bring it back.
+    fill = max(int(total * (threshold + 3) / 100) - used, 0)
     sh(rec["container"], f"head -c {fill} /dev/zero > {filler}")
     try:
         # Past the threshold once written (the purge timer may already be at
