@@ -3,6 +3,7 @@ its containers (`sh`, `py`), their recorded segments, their TCP reach, and `wait
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -101,3 +102,26 @@ def tcp_outcomes(container: str, address: str, ports, timeout: float = 3) -> dic
     """tcp_connect to several ports at once (one timeout for all): {port: outcome}."""
     out = py(container, CONNECT_MANY_PY, address, str(timeout), *map(str, ports))
     return {int(port): outcome for port, outcome in json.loads(out).items()}
+
+
+@contextlib.contextmanager
+def purge_paused(container: str):
+    """Stop the emergency purge's timer (and wait out a run in progress), then
+    start it again whatever happens."""
+    timer = "vigie-recorder-housekeeping@purge.timer"
+    service = "vigie-recorder-housekeeping@purge.service"
+    sh(container, f"systemctl stop {timer}")
+    try:
+        idle, _ = wait_for(
+            lambda: (
+                sh(container, f"systemctl is-active {service}", check=False).strip()
+                in ("inactive", "failed")
+            ),
+            timeout=30,
+            interval=0.5,
+        )
+        assert idle, f"{service} still running 30 s after its timer was stopped"
+        yield
+    finally:
+        sh(container, f"systemctl start {timer}")
+        assert sh(container, f"systemctl is-active {timer}").strip() == "active"

@@ -3,7 +3,6 @@ dropping out, enforce retention and never stop on a nearly full disk."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import time
@@ -12,7 +11,7 @@ import pytest
 
 from lab import docker_cli
 from lab.up import route
-from tests.lab.containers import py, segments, sh, total_bytes, wait_for
+from tests.lab.containers import purge_paused, py, segments, sh, total_bytes, wait_for
 from tests.shared import rtsp_probe
 
 pytestmark = pytest.mark.docker
@@ -101,29 +100,6 @@ def test_the_retention_timer_purges_segments_older_than_retention(lab, recorders
         assert sh(rec["container"], f"test -e {old} && echo kept || echo gone").strip() == "gone"
         assert sh(rec["container"], f"test -e {young} && echo kept || echo gone").strip() == "kept"
         sh(rec["container"], f"rm -f {young}")
-
-
-@contextlib.contextmanager
-def purge_paused(container: str):
-    """Stop the emergency purge's timer (and wait out a run in progress), then
-    start it again whatever happens."""
-    timer = "vigie-recorder-housekeeping@purge.timer"
-    service = "vigie-recorder-housekeeping@purge.service"
-    sh(container, f"systemctl stop {timer}")
-    try:
-        idle, _ = wait_for(
-            lambda: (
-                sh(container, f"systemctl is-active {service}", check=False).strip()
-                in ("inactive", "failed")
-            ),
-            timeout=30,
-            interval=0.5,
-        )
-        assert idle, f"{service} still running 30 s after its timer was stopped"
-        yield
-    finally:
-        sh(container, f"systemctl start {timer}")
-        assert sh(container, f"systemctl is-active {timer}").strip() == "active"
 
 
 def recorder_config(rec: dict) -> dict:
