@@ -19,7 +19,7 @@ test-roles: setup molecule-images test-roles-unit ## molecule test of every role
 	if [ $$status != 0 ]; then $(molecule_failures); fi; exit $$status
 
 test-roles-unit: setup ## unit tests of the roles' helper scripts
-	$(BIN)/pytest -q -p no:cacheprovider roles/recorder/tests roles/monitoring/tests roles/witness/tests
+	$(BIN)/pytest -q -p no:cacheprovider roles/recorder/tests roles/monitoring/tests roles/witness/tests roles/pki/tests
 
 # Base images for the scenarios; each script skips an image that exists.
 molecule-images: setup camera-sim-image

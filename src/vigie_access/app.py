@@ -30,7 +30,7 @@ from vigie.central import DPO_ALERTS
 from vigie_access import delivery, exceptional, live, segments, snapshots
 from vigie_access.core import AccessCore, Decision
 from vigie_access.exports import Exporter
-from vigie_access.identity import from_headers
+from vigie_access.identity import from_headers, refusal
 from vigie_access.journal import JournalUnavailable, SharedJournal
 from vigie_access.metrics import Metrics
 from vigie_access.store import iso, parse
@@ -127,14 +127,15 @@ class Api:
         t0 = time.perf_counter()
         uri = request.headers.get("X-Original-URI", "")
         who, token = from_headers(request.headers), _token(request)
+        stranger = None if who else refusal(request.headers)
         journal = self.journal
         if journal is None:
-            d = self.core.authorize(who, token, uri, now())
+            d = self.core.authorize(who, token, uri, now(), stranger)
             self.metrics.decision(d.allow, time.perf_counter() - t0)
             return web.Response(status=d.status, headers=_allowed(d))
         try:
             with journal.collect() as tickets:
-                d = self.core.authorize(who, token, uri, now())
+                d = self.core.authorize(who, token, uri, now(), stranger)
         except JournalUnavailable:
             self.metrics.decision(False, time.perf_counter() - t0, journaled=False)
             return _unavailable()
@@ -154,8 +155,14 @@ class Api:
         uri = request.headers.get("X-Original-URI", request.path_qs)
         if request.path == "/_refused":  # nginx could not parse it: its request line
             uri = "/../" + request.headers.get("X-Request-Line", "")[:300]
+        if request.path == "/_operators_only" and not uri.startswith(("/hls/", "/live/")):
+            # nginx: a certificate of another kind on the operators' API or page
+            self._who(request, uri)
+            return web.Response(status=403)  # an operator's, yet nginx sent it here
+        who = from_headers(request.headers)
+        stranger = None if who else refusal(request.headers)
         try:
-            d = self.core.authorize(from_headers(request.headers), _token(request), uri, now())
+            d = self.core.authorize(who, _token(request), uri, now(), stranger)
         except JournalUnavailable:
             return _unavailable()
         return web.Response(status=403 if d.allow else d.status)
@@ -201,17 +208,19 @@ class Api:
         return segments.Window(segs, missing, g.live and not self.core.live_ended(g, t))
 
     # -- operator API -------------------------------------------------------------
-    def _who(self, request: web.Request):
+    def _who(self, request: web.Request, path: str | None = None):
+        """The operator asking, or 403 with the refusal journaled (`path`: the one
+        asked, when nginx handed the request over under another)."""
         who = from_headers(request.headers)
-        if who is None:  # a certificate of the CA that names no `<agency>/<person>`
+        if who is None:  # a certificate of the CA that is no agency's operator
             with contextlib.suppress(JournalUnavailable):
                 self.core.log(
                     "api_refused",
                     "refused",
                     "ACCESS-CERT",
                     now(),
-                    path=request.path[:300],
-                    reason="no client certificate of an agency's person",
+                    path=(path or request.path)[:300],
+                    reason=refusal(request.headers),
                 )
             raise web.HTTPForbidden(text="client certificate required")
         return who

@@ -556,8 +556,17 @@ class AccessCore:
         return Decision(True, d.rule, "live", g, self.recorder_url(src), path)
 
     # -- every playlist and segment ------------------------------------------------
-    def authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
-        d = self._authorize(who, token, uri, now)
+    def authorize(
+        self,
+        who: Identity | None,
+        token: str | None,
+        uri: str,
+        now: dt.datetime,
+        stranger: str | None = None,
+    ):
+        """Decide and journal one viewing request; `stranger` says why there is no
+        operator (`who` None): no certificate, or one of another kind."""
+        d = self._authorize(who, token, uri, now, stranger)
         g = d.grant
         path = uri.split("?", 1)[0]
         kind = (
@@ -600,11 +609,11 @@ class AccessCore:
             self.sessions.touch(way, g.id, who.agency, who.name, g.source, now)
         return d
 
-    def _authorize(self, who: Identity | None, token: str | None, uri: str, now: dt.datetime):
+    def _authorize(self, who, token, uri, now, stranger=None):
         if ".." in uri or "%" in uri or "//" in uri or "\\" in uri:
             return Decision(False, "ACCESS-PATH", "path with `..` or escapes")
         if who is None:
-            return Decision(False, "ACCESS-CERT", "no verified client certificate")
+            return Decision(False, "ACCESS-CERT", stranger or "no verified client certificate")
         if not token:
             return Decision(False, "ACCESS-TOKEN-MISSING", "no token")
         parts = uri.split("?", 1)[0].split("/", 3)  # '', 'hls' | 'live', grant, rest

@@ -16,10 +16,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 NOW = dt.datetime.now(dt.UTC)
 
 
-def _name(cn: str) -> x509.Name:
+def _name(cn: str, kind: str | None = None) -> x509.Name:
+    """As roles/pki names them: O=Vigie, OU=<kind>, CN=<name>."""
+    ou = [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, kind)] if kind else []
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "vigie-test"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Vigie"),
+            *ou,
             x509.NameAttribute(NameOID.COMMON_NAME, cn),
         ]
     )
@@ -61,11 +64,16 @@ class TestPKI:
         self.crl = self.root / "crl.pem"
         self.write_crl()
 
-    def issue(self, cn: str, server: bool = False) -> tuple[Path, Path]:
+    def issue(
+        self, cn: str, server: bool = False, kind: str | None = "operator", alias: str = ""
+    ) -> tuple[Path, Path]:
+        """A certificate for `cn` of this `kind` (its OU; None: none, as before kinds),
+        a server's (kind `server`) when `server`; kept under `alias` when given (a
+        second certificate for the same name)."""
         key = ec.generate_private_key(ec.SECP256R1())
         b = (
             x509.CertificateBuilder()
-            .subject_name(_name(cn))
+            .subject_name(_name(cn, "server" if server else kind))
             .issuer_name(self.ca_cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -83,11 +91,11 @@ class TestPKI:
         else:
             b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)
         cert = b.sign(self.ca_key, hashes.SHA256())
-        stem = cn.replace("/", "_")
+        stem = (alias or cn).replace("/", "_")
         cert_path, key_path = self.root / f"{stem}.pem", self.root / f"{stem}.key"
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key, key_path)
-        self.certs[cn] = (cert_path, key_path)
+        self.certs[alias or cn] = (cert_path, key_path)
         return cert_path, key_path
 
     def revoke(self, cn: str) -> None:

@@ -124,7 +124,7 @@ class Gateway:
         self.pki = TestPKI(root / "pki")
         self.pki.issue("127.0.0.1", server=True)
         for user in central.broker_users(self.inv):
-            self.pki.issue(user.name)
+            self.pki.issue(user.name, kind=user.kind)
         self.people = {a.id: [*a.operators, *a.supervisors] for a in self.inv.agencies.values()}
         for ops in self.people.values():
             for op in ops:

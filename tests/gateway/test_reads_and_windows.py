@@ -236,21 +236,29 @@ def test_me_lists_only_the_cameras_the_agency_is_competent_for(gateway, fresh, a
 
 
 # -- 5. the false-alarm rates ------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("cn", "rule"),
-    [
-        ("vigie-ops/admin-01", "ACCESS-ADMIN-NEVER"),  # an administrator
-        (f"{SITE}/alarm-01", "ACCESS-UNKNOWN"),  # the collège's alarm source's identity
-    ],
-)
-def test_rates_are_refused_to_administrators_and_alarm_sources(gateway, cn, rule):
-    if cn not in gateway.pki.certs:
-        gateway.pki.issue(cn)  # a certificate of the platform's CA, as the source's
+def test_rates_are_refused_to_administrators(gateway):
+    cn = "vigie-ops/admin-01"  # an operator's certificate, of no agency
     n = len(gateway.journal_entries())
     r = api(gateway, cn, "/api/rates")
-    assert r.status_code == 403 and r.json()["rule"] == rule
+    assert r.status_code == 403 and r.json()["rule"] == "ACCESS-ADMIN-NEVER"
     refused = entries(gateway, n, "rates_refused", cn)
-    assert refused and refused[0]["rule"] == rule
+    assert refused and refused[0]["rule"] == "ACCESS-ADMIN-NEVER"
+
+
+def test_rates_are_refused_to_alarm_sources(gateway):
+    """The collège's alarm source's name is shaped like an operator's (`<site>/alarm-01`):
+    its certificate says it is an alarm source's (OU), so it is no operator at all."""
+    cn = f"{SITE}/alarm-01"
+    n = len(gateway.journal_entries())
+    assert api(gateway, cn, "/api/rates").status_code == 403
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        refused = [e for e in gateway.journal_entries()[n:] if e["action"] == "api_refused"]
+        if refused:
+            break
+        time.sleep(0.05)
+    assert refused[0]["rule"] == "ACCESS-CERT" and refused[0]["path"] == "/api/rates"
+    assert "OU: alarm" in refused[0]["reason"]
 
 
 @pytest.mark.parametrize("agency", ["dipn78", "cd78-supervision"])

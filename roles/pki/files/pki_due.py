@@ -4,7 +4,7 @@
     pki_due.py ROOT RENEW_DAYS IDENTITIES_JSON
 
 An identity is due when its key or certificate is missing, unreadable, not
-issued for its name (CN) and its subject alternative names, or valid for less
+issued for its name (CN), its kind (OU) and its subject alternative names, or valid for less
 than RENEW_DAYS more days (operators: 0, re-issued once expired). One pass over
 the files instead of five tasks per identity: a run that changes nothing stays
 fast with hundreds of identities.
@@ -58,6 +58,9 @@ def due(root: Path, renew_days: int, ca: x509.Certificate, ident: dict) -> bool:
         return True
     cns = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     if cns != [ident["name"]]:
+        return True
+    ous = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)]
+    if ous != [ident["kind"]]:  # issued before kinds, or for another kind
         return True
     if ident.get("kind") == "server" and sans_of(cert) != sorted(ident.get("sans") or []):
         return True

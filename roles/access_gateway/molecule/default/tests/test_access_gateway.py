@@ -46,6 +46,15 @@ def test_an_operator_of_the_model_sees_its_agency(host):
     assert out.startswith("200") and '"agency": "dipn78"' in out
 
 
+def test_only_an_operators_certificate_uses_the_api(host):
+    """The kind is the certificate's (OU): a device's, a witness's are refused by nginx
+    whatever their name."""
+    for identity in ("dipn78/cam-gate", "witness-dpo"):
+        assert get_events(host, identity).startswith("403")
+        assert get_events(host, identity, "/operateur/").startswith("403")
+    assert get_events(host, "dipn78/op-0042", "/operateur/").startswith("200")
+
+
 def test_an_administrator_is_refused(host):
     assert get_events(host, "vigie-ops/admin-01").startswith("403")
 

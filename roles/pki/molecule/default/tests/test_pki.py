@@ -24,6 +24,24 @@ def test_operator_certificates_are_short_lived(host):
     assert "CN=ggd78/op-0007" in subject
 
 
+def _subject(host, name):
+    cert = f"{ROOT}/issued/{name}/cert.pem"
+    return openssl(host, f"x509 -in {cert} -noout -subject -nameopt RFC2253").stdout.strip()
+
+
+def test_each_certificate_names_its_kind_in_its_subject(host):
+    """The kind is in the subject (OU): nginx and the service tell an operator from a
+    detector, an agency's broker identity or a server by the certificate itself."""
+    kinds = {
+        "col-houdan-det1": "detector",
+        "agency-ggd78": "agency",
+        "ggd78_op-0007": "operator",
+        "broker": "server",
+    }
+    for name, kind in kinds.items():
+        assert _subject(host, name).endswith(f",OU={kind},O=Vigie"), _subject(host, name)
+
+
 def test_revoked_operator_fails_with_the_crl(host):
     ca, crl = f"{ROOT}/ca/ca.pem", f"{ROOT}/crl.pem"
     revoked = openssl(
