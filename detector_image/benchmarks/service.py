@@ -158,9 +158,10 @@ def run_once(n: int, classes: list[str], seconds: float, image: str, b: dict, su
         for p in (d, d / "secrets", d / "config.yml", d / "secrets" / "mqtt_password"):
             p.chmod(0o755 if p.is_dir() else 0o444)
         before = len(sub.messages)
+        uid = sh("docker", "run", "--rm", "--entrypoint", "id", image, "-u").strip()
         sh("docker", "run", "-d", "--name", det, "--network", "host", "--read-only",
            "--tmpfs", "/tmp",
-           "--tmpfs", "/var/lib/vigie-detector/snapshots:uid=10001,gid=10001,mode=0750",
+           "--tmpfs", f"/var/lib/vigie-detector/snapshots:uid={uid},gid={uid},mode=0750",
            "--cpus", "1",
            "-v", f"{d / 'config.yml'}:/etc/vigie-detector/config.yml:ro",
            "-v", f"{d / 'secrets'}:/run/secrets:ro", image)  # fmt: skip

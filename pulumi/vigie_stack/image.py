@@ -6,6 +6,7 @@ import pulumi_docker as docker
 from vigie_stack.config import REPO_ROOT
 
 import pulumi
+from vigie.desired import constants
 
 DETECTOR_CONTEXT = REPO_ROOT / "detector_image"
 
@@ -37,7 +38,9 @@ class DetectorImage(pulumi.ComponentResource):
                 context=str(DETECTOR_CONTEXT),
                 dockerfile=str(DETECTOR_CONTEXT / "Dockerfile"),
                 platform="linux/amd64",
-                args={"BASE_IMAGE": base_image},
+                # The image's account is the model's (the host's folders and key
+                # belong to that uid: roles/detector_host, playbooks/identities.yml).
+                args={"BASE_IMAGE": base_image, "VIGIE_UID": str(constants.DETECTOR_UID)},
                 # The classic builder, as detector_image/build-image.sh uses.
                 builder_version=docker.BuilderVersion.BUILDER_V1,
             ),

@@ -25,6 +25,7 @@ from vigie.loader import load_inventory
 ROOT = Path(__file__).resolve().parents[2]
 
 CONTAINER = "docker:index/container:Container"
+IMAGE = "docker:index/image:Image"
 # Values found nowhere in the pilot's desired state (checked below).
 UNUSUAL: dict[str, Any] = {
     "RTSP_PORT": 47554,
@@ -35,6 +36,7 @@ UNUSUAL: dict[str, Any] = {
     "LIVE_BUFFER_PATH": "/run/vigie-test-buffer",
     "SNAPSHOTS_HOST_PATH": "/srv/vigie-test-snapshots",
     "SEGMENT_SECONDS": 4747,
+    "DETECTOR_UID": 47101,
 }
 # Who must carry each value.
 CONSUMERS = {
@@ -47,6 +49,7 @@ CONSUMERS = {
     "SNAPSHOTS_HOST_PATH": {"detector_host", "pulumi"},
     # The hand-over's: tests/inventory/test_hand_over.py (300 is also a token lifetime).
     "SEGMENT_SECONDS": {"recorder"},
+    "DETECTOR_UID": {"detector_host", "pulumi"},
 }
 # Known shadows outside this test's reach: strict, so the fix turns them red here.
 SHADOWS: dict[tuple[str, str], str] = {}  # (constant, consumer) known to shadow it
@@ -86,9 +89,9 @@ def pilot_credentials(inv) -> dict[str, dict[str, str]]:
 
 def pulumi_inputs(inv) -> list[Any]:
     """What the program declares from the desired state: the host side of each
-    detector container's mounts, and the broker and cameras of the configuration
-    its writer uploads (revealed from the secret). The container's side of its
-    mounts is the detector image's own (detector_config)."""
+    detector container's mounts, the broker and cameras of the configuration its
+    writer uploads (revealed from the secret), the detector image's build arguments.
+    The container's side of its mounts is the detector image's own (detector_config)."""
     recorded = run_stack("pilot", pilot_credentials(inv))
     out: list[Any] = []
     for r in recorded.of_type(CONTAINER):
@@ -100,7 +103,9 @@ def pulumi_inputs(inv) -> list[Any]:
         else:
             out.append([m["source"] for m in inputs["mounts"] if m["type"] == "bind"])
     assert out, "the pilot declares detectors"
-    return out
+    images = [reveal(r.inputs)["build"]["args"] for r in recorded.of_type(IMAGE)]
+    assert images, "the pilot builds the detector image"
+    return out + images
 
 
 def role_hand_over(state: DesiredState, folder: Path) -> dict[str, Any]:
@@ -184,7 +189,7 @@ def test_the_broker_the_detectors_are_told_is_the_one_roles_broker_runs():
         "host": central[0].vars["ansible_host"],
         "port": state.group_vars[constants.CENTRAL_GROUP]["broker__port"],
     }
-    configs = [c for c in pulumi_inputs(state.inventory) if isinstance(c, dict)]
+    configs = [c for c in pulumi_inputs(state.inventory) if isinstance(c, dict) and "mqtt" in c]
     assert {(c["mqtt"]["host"], c["mqtt"]["port"]) for c in configs} == {
         (state.broker["host"], constants.MQTT_TLS_PORT)
     }
@@ -205,6 +210,7 @@ REQUIRED = {
     "detector_host": [
         "detector_host__snapshot_port",
         "detector_host__snapshot_path",
+        "detector_host__snapshot_uid",
         "detector_host__mqtt_port",
     ],
     "access_gateway": ["access_gateway__handover"],

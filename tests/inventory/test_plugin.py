@@ -57,6 +57,7 @@ DETECTOR_HOST_VARS = {
     "detector_host__snapshot_readers",
     "detector_host__snapshot_port",
     "detector_host__snapshot_path",
+    "detector_host__snapshot_uid",
 }
 GATEWAY_VARS = {"vigie_policy", "vigie_firewall_forward_rules"}
 

@@ -24,6 +24,12 @@ def images():
 
 
 @pytest.fixture(scope="session")
+def image_uid(images) -> str:
+    """The image's account, as built (the model's uid)."""
+    return sh("docker", "run", "--rm", "--entrypoint", "id", images, "-u").strip()
+
+
+@pytest.fixture(scope="session")
 def camera(images):
     net = f"vigie-det-test-{SUFFIX}"
     subnet = create_network(net)
@@ -75,7 +81,7 @@ def subscriber(broker):
 
 
 @pytest.fixture(scope="session")
-def detector(images, camera, broker, subscriber, tmp_path_factory):
+def detector(images, image_uid, camera, broker, subscriber, tmp_path_factory):
     d = tmp_path_factory.mktemp("detector")
     (d / "secrets").mkdir()
     (d / "secrets" / "mqtt_password").write_text(broker["password"])
@@ -112,7 +118,7 @@ def detector(images, camera, broker, subscriber, tmp_path_factory):
     sh(
         "docker", "run", "-d", "--name", name, "--network", "host",
         "--read-only", "--tmpfs", "/tmp",
-        "--tmpfs", "/var/lib/vigie-detector/snapshots:uid=10001,gid=10001,mode=0750",
+        "--tmpfs", f"/var/lib/vigie-detector/snapshots:uid={image_uid},gid={image_uid},mode=0750",
         "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
         "-v", f"{d / 'config.yml'}:/etc/vigie-detector/config.yml:ro",
         "-v", f"{d / 'secrets'}:/run/secrets:ro",

@@ -32,7 +32,9 @@ def metric(url: str, name: str, **labels) -> float:
 
 
 def test_runs_as_non_root_on_a_read_only_root(host, detector):
-    assert host.user().uid != 0
+    from vigie.desired.constants import DETECTOR_UID  # the detector hosts' folders' owner
+
+    assert host.user().uid == DETECTOR_UID
     assert host.user().name == "vigie"
     assert host.run("touch /opt/vigie-detector/x").rc != 0
     assert inspect(detector["name"], "{{ .HostConfig.ReadonlyRootfs }}") == "true"

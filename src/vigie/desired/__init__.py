@@ -39,6 +39,7 @@ from vigie.cameras import analysis_stream, camera_credential
 from vigie.desired.builder import DesiredState
 from vigie.desired.constants import (
     ANALYSIS_WIDTH,
+    DETECTOR_UID,
     LIVE_BUFFER_PATH,
     LIVE_PATH,
     LIVE_PLAYLIST_SIZE,
@@ -58,6 +59,7 @@ from vigie.desired.schemas import HandOverError
 
 __all__ = [
     "ANALYSIS_WIDTH",
+    "DETECTOR_UID",
     "DUTIES",
     "LIVE_BUFFER_PATH",
     "LIVE_PATH",

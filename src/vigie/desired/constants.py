@@ -24,6 +24,10 @@ SNAPSHOT_PORT = 8089
 # Where a detector host keeps its containers' still images, one folder per
 # container (roles/detector_host serves them, the Pulumi stack bind-mounts them).
 SNAPSHOTS_HOST_PATH = "/var/lib/vigie-detector/snapshots"
+# The detector image's account (its uid), owner of each container's snapshot folder
+# on the host and of the host's MQTT key: detector_image/build-image.sh and the
+# Pulumi stack build the image with it (build argument VIGIE_UID).
+DETECTOR_UID = 10001
 # Frames are downscaled to the width the detector benchmark measured
 # (detector_image/README.md).
 ANALYSIS_WIDTH = 640

@@ -167,6 +167,7 @@ def detector_hosts(
                     "detector_host__snapshot_readers": readers,
                     "detector_host__snapshot_port": constants.SNAPSHOT_PORT,
                     "detector_host__snapshot_path": constants.SNAPSHOTS_HOST_PATH,
+                    "detector_host__snapshot_uid": constants.DETECTOR_UID,
                     # Not a role input: the hand-over of the fleet plan to the
                     # detector host (roles/detector_host's snapshot containers) and
                     # to the lab's simulators (analysis substreams).

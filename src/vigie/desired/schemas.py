@@ -104,6 +104,7 @@ class DetectorHostInputs(_Schema):
     detector_host__snapshot_readers: list[Address]
     detector_host__snapshot_port: Port
     detector_host__snapshot_path: AbsolutePath
+    detector_host__snapshot_uid: Annotated[int, Field(ge=1000, le=65533)]
     detector_host__mqtt_prefixes: list[Prefix]
     detector_host__mqtt_port: Port
     vigie_detectors: list[HostedDetector]

@@ -35,7 +35,7 @@ ADDRESS = "10.231.140.10"
 READER_ADDRESS = "10.231.140.40"
 PORT = 8089
 ROOT = "/var/lib/vigie-detector/snapshots"
-UID = 10001
+UID = 10001  # converge.yml: detector_host__snapshot_uid, as the model sets it
 
 
 def request(client, method, path, address=ADDRESS):
