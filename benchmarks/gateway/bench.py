@@ -133,16 +133,24 @@ def realtime(gw: Gateway):
     pids += [p for name in ("nginx", "recorder") for p in family(gw.procs[name].p.pid)]
     on = os.environ.get("BENCH_RT") == "1"
     if on:
-        for pid in pids:  # every thread of the service (the journal's writer too)
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                os.sched_setscheduler(int(tid), os.SCHED_FIFO, os.sched_param(10))
+        policy(pids, os.SCHED_FIFO, 10)
     try:
         yield
     finally:
         if on:
-            for pid in pids:
-                for tid in os.listdir(f"/proc/{pid}/task"):
-                    os.sched_setscheduler(int(tid), os.SCHED_OTHER, os.sched_param(0))
+            policy(pids, os.SCHED_OTHER, 0)
+
+
+def policy(pids: list[int], which: int, priority: int) -> None:
+    """Every thread of these processes (the journal's writer too); one that has
+    exited meanwhile (nginx's cache loader, after a minute) is skipped."""
+    for pid in pids:
+        tids = []
+        with contextlib.suppress(FileNotFoundError):
+            tids = os.listdir(f"/proc/{pid}/task")
+        for tid in tids:
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setscheduler(int(tid), which, os.sched_param(priority))
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
