@@ -1,7 +1,8 @@
 # The levée de doute: vigie-access, nginx auth_request, mosquitto TLS.
 #   make test-gateway    real mosquitto, nginx and vigie-access on 127.0.0.1, footage cut by ffmpeg
 #   make bench-gateway   auth_request decisions/s, per service core-s, p50/p99 (50/200/1000 viewers,
-#                        open loop and saturation, lean mTLS client + ab), event -> grant
+#                        open loop and saturation, lean mTLS client + ab; durable journal vs
+#                        answering at once, ratios), event -> grant
 #   make wheelhouse      wheels of vigie and its dependencies for roles/access_gateway
 .PHONY: test-gateway bench-gateway wheelhouse
 TEST_TARGETS  += test-gateway
@@ -20,7 +21,7 @@ BENCH_TARGETS += bench-ack
 bench-ack: setup ## events acknowledged/s, durable ack vs ack at once
 	$(BIN)/python benchmarks/gateway/bench_ack.py
 
-bench-gateway: setup ## gateway decisions/s and p99 through nginx (about 1.5 min), event-to-grant latency
+bench-gateway: setup ## gateway decisions/s and p99 through nginx, durable journal vs answering at once (about 4 min), event-to-grant latency
 	bash scripts/system-deps.sh
 	bash scripts/vendor-hls.sh
 	$(BIN)/python -m benchmarks.gateway.bench

@@ -5,7 +5,9 @@ Prints each figure beside its goal, and side-by-side ratios:
   HMAC-SHA256 beside an Ed25519 signature check of the same payload;
 - policy decisions by the Cedar engine on a generated 4,000-camera département:
   goal >= 1,000/s; the model's own rules beside it;
-- journal appends with checkpoints: goal >= 10,000/s;
+- journal appends with checkpoints: goal >= 10,000/s; and durable, as the access
+  service journals (SharedJournal: one writer thread, group commit with fsync, each
+  appender waiting for its entry on disk), goal >= 10,000/s;
 - `vigie audit verify` of 1,000,000 entries: goal <= 10 s;
 - the differential engine vs model on every camera x agency x event class of the
   département (skip with --quick).
@@ -14,6 +16,7 @@ Prints each figure beside its goal, and side-by-side ratios:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import random
 import sys
@@ -35,6 +38,7 @@ from vigie.audit.verify import verify
 from vigie.audit.witness import Witness
 from vigie.generate import generate
 from vigie.loader import load_inventory
+from vigie_access.journal import SharedJournal
 
 
 def rate(n: int, fn) -> tuple[float, float]:
@@ -183,6 +187,72 @@ def bench_journal(tmp: Path, n: int) -> None:
     )
 
 
+def bench_durable_journal(tmp: Path, n: int, waiters: int = 200) -> None:
+    """Appends made durable as the access service makes them: `waiters` concurrent
+    appenders on one event loop (the HTTP handler's pattern), each appending an entry
+    and awaiting its fsync (`SharedJournal.wait`) before the next; one writer thread
+    appends what is queued and fsyncs once per group."""
+    key = Signer.generate("vigie-access")
+    journal = SharedJournal(tmp / "durable-journal", key)
+    groups = 0
+    flush = journal._journal.flush  # counted, not changed: how many fsyncs the run made
+
+    def counted(*, sync: bool = False) -> None:
+        nonlocal groups
+        groups += sync
+        flush(sync=sync)
+
+    journal._journal.flush = counted
+    entry = {
+        "action": "segment_allowed",
+        "decision": "allow",
+        "camera": "col-houdan/portail",
+        "actor": {"agency": "ggd78", "operator": "ggd78/op-0007"},
+        "rule": "ACCESS-FORCE-COMPETENT",
+        "reason": "token valid, segment inside the granted window",
+    }
+
+    async def appender(k: int) -> None:
+        for _ in range(k):
+            with journal.collect() as tickets:
+                journal.append(dict(entry))
+            if not await journal.wait(tickets, 5.0):
+                raise SystemExit("journal wait failed")
+
+    async def run(k: int) -> None:
+        await asyncio.gather(*(appender(k // waiters) for _ in range(waiters)))
+
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    total = n // waiters * waiters
+    a_rate, a_cpu = rate(total, lambda k: runner(run(k)))
+    journal.close()
+    show(
+        f"journal appends, durable (fsync, group commit; {waiters} waiting)",
+        a_rate,
+        ">= 10,000",
+        a_rate >= 10_000,
+        cpu=a_cpu,
+    )
+    print(f"{'':58} {groups:>12,} fsync groups, {total / max(groups, 1):.1f} entries each; "
+          f"journal in {tmp} on {filesystem(tmp)}")  # fmt: skip
+
+
+def filesystem(path: Path) -> str:
+    """The type of the filesystem holding `path` (the longest mount point above it)."""
+    target, best = str(path.resolve()), ("", "?")
+    for line in Path("/proc/mounts").read_text().splitlines():
+        mnt, kind = line.split()[1:3]
+        inside = target == mnt or target.startswith(mnt.rstrip("/") + "/")
+        if inside and len(mnt) >= len(best[0]):
+            best = (mnt, kind)
+    return best[1]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller runs, no full differential")
@@ -215,6 +285,8 @@ def main() -> int:
                 return 1
         print()
         bench_journal(tmp, 100_000 if quick else 1_000_000)
+        for waiting in (200, 1000):  # viewers whose decisions wait at once
+            bench_durable_journal(tmp / f"w{waiting}", 20_000 if quick else 100_000, waiting)
     return 0
 
 
