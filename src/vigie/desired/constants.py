@@ -29,3 +29,7 @@ SNAPSHOTS_HOST_PATH = "/var/lib/vigie-detector/snapshots"
 ANALYSIS_WIDTH = 640
 MANAGED_GROUPS = ("recorders", "detector_hosts", "gateways")
 CENTRAL_GROUP = "central"
+# The audit journal's witnesses (roles/witness, playbooks/witness.yml).
+WITNESS_GROUP = "witness"
+# Where the central host's nginx serves the journal, read-only, to the witnesses.
+JOURNAL_PATH = "/journal/"
