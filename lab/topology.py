@@ -119,6 +119,18 @@ class Central:
     routes: list[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class Witness:
+    """A host of the audit journal's witness (the DPO's), at the model's address on
+    the administration network, apart from the central host: it pulls the journal
+    from there (same segment, no route needed)."""
+
+    name: str
+    container: str
+    segment: str
+    address: str
+
+
 @dataclass
 class Topology:
     segments: list[Segment]
@@ -132,6 +144,7 @@ class Topology:
     admin_probe: AdminProbe | None = None
     mirror: Mirror | None = None
     central: list[Central] = field(default_factory=list)
+    witnesses: list[Witness] = field(default_factory=list)
 
     def segment(self, name: str) -> Segment:
         return next(s for s in self.segments if s.name == name)
@@ -285,7 +298,8 @@ def build(state: DesiredState) -> Topology:
     segments = _collect_segments(state, site_hosts)
     used = {s.controller_address for s in segments.values()}
     central_names = sorted(h.name for h in state.hosts.values() if h.kind == "central")
-    for name in central_names:
+    witness_names = sorted(h.name for h in state.hosts.values() if h.kind == "witness")
+    for name in central_names + witness_names:
         used.add(hostvars[name]["ansible_host"])
 
     hosts: list[LabHost] = []
@@ -427,6 +441,15 @@ def build(state: DesiredState) -> Topology:
         )
         for name in central_names
     ]
+    witnesses = [
+        Witness(
+            name,
+            PREFIX + name.removeprefix("vigie-"),
+            _segment_of(hostvars[name]["ansible_host"], segments, name).name,
+            hostvars[name]["ansible_host"],
+        )
+        for name in witness_names
+    ]
     return Topology(
         sorted(segments.values(), key=lambda s: s.name),
         hosts,
@@ -438,4 +461,5 @@ def build(state: DesiredState) -> Topology:
         admin_probe,
         mirror,
         central,
+        witnesses,
     )

@@ -160,6 +160,9 @@ CENTRAL_CA = "/etc/vigie-pki/ca/ca.pem"
 # Folder on each detector host with its client certificate (playbooks/identities.yml).
 DETECTOR_TLS_DIR = "/etc/vigie-detector/tls"
 BROKER_LOG = "/var/log/mosquitto/mosquitto.log"
+# roles/witness's folders (its defaults): the copy and state, the keys.
+WITNESS_STATE = "/var/lib/vigie-witness"
+WITNESS_ETC = "/etc/vigie-witness"
 # The password broker the lab ran before the central services (retired).
 RETIRED = (topology.PREFIX + "mqtt",)
 
@@ -176,6 +179,13 @@ def central_host(c: topology.Central) -> topology.LabHost:
         {"admin": c.segment},
         None,
         c.routes,
+    )
+
+
+def witness_host(w: topology.Witness) -> topology.LabHost:
+    """The journal's witness, on a host of its own beside the central host."""
+    return topology.LabHost(
+        w.name, w.container, "", "witness", w.address, {"admin": w.address}, {"admin": w.segment}
     )
 
 
@@ -314,6 +324,18 @@ def state(top: topology.Topology, key: Path, known_hosts: Path) -> dict:
         "central": [
             {"name": c.name, "container": c.container, "address": c.address} for c in top.central
         ],
+        # The journal's witnesses (playbooks/witness.yml): the copy they pull and
+        # their state under WITNESS_STATE, their verifier key under WITNESS_ETC.
+        "witnesses": [
+            {
+                "name": w.name,
+                "container": w.container,
+                "address": w.address,
+                "state_dir": WITNESS_STATE,
+                "etc_dir": WITNESS_ETC,
+            }
+            for w in top.witnesses
+        ],
         "segments": [s.__dict__ for s in top.segments],
         "hosts": {
             h.name: {
@@ -354,7 +376,11 @@ def main() -> int:
     for name in RETIRED:
         if d.exists("container", name):
             d.docker("rm", "-f", name)
-    hosts = top.hosts + [central_host(c) for c in top.central]
+    hosts = (
+        top.hosts
+        + [central_host(c) for c in top.central]
+        + [witness_host(w) for w in top.witnesses]
+    )
     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
         known = list(pool.map(lambda h: up_host(h, key), hosts))
     known_hosts = LAB / "ssh" / "known_hosts"
@@ -369,7 +395,8 @@ def main() -> int:
     wait_ssh(hosts, key, known_hosts)
     (LAB / "state.json").write_text(json.dumps(state(top, key, known_hosts), indent=2) + "\n")
     log(
-        f"{len(hosts)} hosts ({len(top.central)} central), {len(top.cameras)} cameras, "
+        f"{len(hosts)} hosts ({len(top.central)} central, {len(top.witnesses)} witness), "
+        f"{len(top.cameras)} cameras, "
         f"{len(top.segments)} segments "
         f"up in {time.monotonic() - started:.0f} s; state in .lab/state.json"
     )

@@ -333,6 +333,17 @@ class CentralHost(Node):
     address: Text
 
 
+class WitnessHost(Node):
+    """A host of the audit journal's witness (roles/witness), one the platform's
+    administrators do not control (the DPO's), on the administration network: it
+    pulls the journal from the central host and cosigns its checkpoints."""
+
+    id: Int = Field(ge=1)
+    address: Text
+    # The witness's key name in the cosigned notes (C2SP note name), e.g. `dpo-78`.
+    name: Slug
+
+
 class Admin(Node):
     name: Slug
     ssh_keys: list[Text] = Field(min_length=1)
@@ -361,6 +372,8 @@ class Departement(Node):
     package_mirror: Service | None = None
     # The datacenter hosts of the central services (Ansible group `central`).
     central: list[CentralHost] = Field(default_factory=list)
+    # The audit journal's witnesses (Ansible group `witness`), off the central hosts.
+    witnesses: list[WitnessHost] = Field(default_factory=list)
 
 
 class PointOfPresence(Node):

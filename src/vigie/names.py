@@ -41,3 +41,14 @@ def detector_client_id(host: str, container: str) -> str:
 def central_host_name(number: int) -> str:
     """A datacenter host of the central services (CA, broker, access gateway)."""
     return f"vigie-central{number}"
+
+
+def witness_host_name(number: int) -> str:
+    """A host of the audit journal's witness (the DPO's), off the central hosts."""
+    return f"vigie-witness{number}"
+
+
+def witness_tls_identity(name: str) -> str:
+    """Common name of a witness's client certificate (its key name prefixed): what
+    the central host's nginx lets read the journal (access_gateway__witnesses)."""
+    return f"witness-{name}"

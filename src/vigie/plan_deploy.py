@@ -103,8 +103,8 @@ def deploy(before: DesiredState | None, after: DesiredState, directory: str) -> 
     old = before.hosts if before else {}
     changed: dict[str, str] = {}
     for name, host in after.hosts.items():
-        if host.kind == "central":
-            continue
+        if host.kind in ("central", "witness"):
+            continue  # central: below; a witness is deployed by playbooks/witness.yml
         if name not in old:
             changed[name] = "ajouté"
         elif _inputs(before, name) != _inputs(after, name):

@@ -322,6 +322,8 @@ VALIDATION_ONLY: dict[str, str] = {
     "Camera.recorder": "reference to a recorder",
     "Departement.admin_prefix": "network plan",
     "CentralHost.address": "where Ansible reaches the central host (ansible_host of group central)",
+    "WitnessHost.address": "where Ansible reaches the journal's witness (ansible_host of group "
+    "witness); the journal it pulls is the central host's",
     "PointOfPresence.id": "fibre topology",
     "Recorder.disk_gb": "sizing",
     "Segment.capacity_mbps": "sizing",

@@ -246,8 +246,10 @@ def test_lab_options_path_sites_and_max_cameras(tmp_path: Path):
         "col-rameau-versailles-gw",
         "col-rameau-versailles-rec1",
         "col-rameau-versailles-det1",
-        # The département's central services serve whichever sites are kept.
+        # The département's central services serve whichever sites are kept,
+        # and the journal's witness pulls their journal.
         "vigie-central1",
+        "vigie-witness1",
     }
     cams = data["_meta"]["hostvars"]["col-rameau-versailles-rec1"]["recorder__cameras"]
     assert [strip_unsafe(c["id"]) for c in cams] == [

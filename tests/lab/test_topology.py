@@ -48,6 +48,7 @@ def test_the_lab_runs_the_hosts_ansible_manages_at_their_addresses(state):
     assert top == topology.build(state)
     laid_out = {h.name: h.ansible_host for h in top.hosts}
     laid_out |= {c.name: c.address for c in top.central}
+    laid_out |= {w.name: w.address for w in top.witnesses}
     assert laid_out == {name: hv["ansible_host"] for name, hv in hostvars.items()}
 
 
@@ -188,6 +189,19 @@ def test_the_central_host_sits_at_the_models_address_routed_through_each_gateway
     alone = edited(state)
     del alone.hosts["vigie-central1"]
     assert topology.build(alone).central == []
+
+
+def test_the_witness_sits_apart_from_the_central_host_on_the_admin_segment(state):
+    top = topology.build(state)
+    (w,) = top.witnesses
+    assert (w.name, w.container) == ("vigie-witness1", "vigie-lab-witness1")
+    assert (w.segment, w.address) == ("vigie-lab-admin", "10.78.0.45")
+    assert w.container not in {c.container for c in top.central}
+    helpers = {top.broker_address, top.admin_probe.address, top.mirror.address}
+    assert w.address not in helpers | {c.address for c in top.central}
+    alone = edited(state)
+    del alone.hosts["vigie-witness1"]
+    assert topology.build(alone).witnesses == []
 
 
 def test_a_wrong_entry_point_is_a_topology_error(tmp_path):

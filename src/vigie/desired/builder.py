@@ -22,6 +22,7 @@ from vigie.desired.hosts import (
     detector_hosts,
     gateway_host,
     recorder_hosts,
+    witness_host,
 )
 from vigie.desired.records import camera_record
 from vigie.desired.scope import Scope, select
@@ -95,9 +96,18 @@ def build(inv: Inventory, options: InventoryOptions) -> DesiredState:
         state.broker = broker_endpoint(inv, central_vars)
         state.gateway = gateway_hand_over(scope, fleet, state.broker)
         central_vars["access_gateway__handover"] = state.gateway
+        # The journal's witnesses pull it from the first central host (the broker's,
+        # whose CA signs their TLS requests); its nginx lets their certificates read it.
+        journal = min(inv.departement.central, key=lambda h: h.id)
+        witnesses = [witness_host(w, journal) for w in inv.departement.witnesses]
+        central_vars["access_gateway__witnesses"] = [
+            w.vars["witness__tls_identity"] for w in witnesses
+        ]
         state.group_vars[constants.CENTRAL_GROUP] = central_vars
         for central in inv.departement.central:
             host = central_host(central)
+            state.hosts[host.name] = host
+        for host in witnesses:
             state.hosts[host.name] = host
     _check_hand_over(state)
     return state

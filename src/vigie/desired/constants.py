@@ -33,3 +33,7 @@ DETECTOR_UID = 10001
 ANALYSIS_WIDTH = 640
 MANAGED_GROUPS = ("recorders", "detector_hosts", "gateways")
 CENTRAL_GROUP = "central"
+# The audit journal's witnesses (roles/witness, playbooks/witness.yml).
+WITNESS_GROUP = "witness"
+# Where the central host's nginx serves the journal, read-only, to the witnesses.
+JOURNAL_PATH = "/journal/"

@@ -13,8 +13,15 @@ from vigie.desired.flows import firewall_rules, gateway_policy
 from vigie.desired.records import recorder_camera
 from vigie.desired.scope import Scope
 from vigie.fleet import FleetPlan
-from vigie.model import CentralHost, Site
-from vigie.names import central_host_name, detector_host_name, gateway_name, recorder_name
+from vigie.model import CentralHost, Site, WitnessHost
+from vigie.names import (
+    central_host_name,
+    detector_host_name,
+    gateway_name,
+    recorder_name,
+    witness_host_name,
+    witness_tls_identity,
+)
 from vigie.netplan import NETWORKS, SitePlan
 
 Records = dict[str, dict[str, Any]]  # "site/camera" -> the camera's record
@@ -23,7 +30,7 @@ Records = dict[str, dict[str, Any]]  # "site/camera" -> the camera's record
 @dataclass(frozen=True)
 class ManagedHost:
     name: str
-    kind: str  # "gateway" | "recorder" | "detector_host" | "central"
+    kind: str  # "gateway" | "recorder" | "detector_host" | "central" | "witness"
     site: str
     groups: tuple[str, ...]
     vars: dict[str, Any]
@@ -195,4 +202,22 @@ def central_host(host: CentralHost) -> ManagedHost:
     name = central_host_name(host.id)
     return ManagedHost(
         name, "central", "", (constants.CENTRAL_GROUP,), {"ansible_host": host.address}
+    )
+
+
+def witness_host(host: WitnessHost, journal: CentralHost) -> ManagedHost:
+    """A host of the journal's witness: roles/witness's inputs, the journal it pulls
+    from (`journal`, the central host whose CA signs its TLS request) included."""
+    return ManagedHost(
+        witness_host_name(host.id),
+        "witness",
+        "",
+        (constants.WITNESS_GROUP,),
+        {
+            "ansible_host": host.address,
+            "witness__name": host.name,
+            "witness__tls_identity": witness_tls_identity(host.name),
+            "witness__journal_url": f"https://{journal.address}{constants.JOURNAL_PATH}",
+            "witness__ca_host": central_host_name(journal.id),
+        },
     )

@@ -160,8 +160,8 @@ def _address_in(text: str, prefix: str) -> bool:
 @rule(
     "NET-ADMIN-SERVICES",
     "ANSSI, administration sécurisée des SI (docs/sources.md)",
-    "the automation controller, the package mirror and the central services' hosts are "
-    "hosts of the administration network",
+    "the automation controller, the package mirror, the central services' hosts and the "
+    "journal's witnesses are hosts of the administration network",
 )
 def admin_services(ctx: Context):
     dept = ctx.inv.departement
@@ -199,3 +199,25 @@ def admin_services(ctx: Context):
                 host, "id", f"central host {host.id} is listed twice", "number them 1, 2, ..."
             )
         seen.add(host.id)
+    witnesses: set[int] = set()
+    for witness in dept.witnesses:
+        if not _address_in(witness.address, dept.admin_prefix):
+            yield Finding(
+                witness,
+                "address",
+                f"witness {witness.id} ({witness.address}) is not an address of the "
+                f"administration network {dept.admin_prefix}",
+                "the witness pulls the journal from the central host there",
+            )
+        if witness.id in witnesses:
+            yield Finding(
+                witness, "id", f"witness {witness.id} is listed twice", "number them 1, 2, ..."
+            )
+        witnesses.add(witness.id)
+    if dept.witnesses and not dept.central:
+        yield Finding(
+            dept,
+            "witnesses",
+            "witnesses are listed but no central host keeps a journal for them to pull",
+            "list the central hosts (central) or remove the witnesses",
+        )
