@@ -157,6 +157,23 @@ def _address_in(text: str, prefix: str) -> bool:
         return False
 
 
+def _numbered_admin_hosts(hosts, admin_prefix: str, what: str, why: str):
+    """Hosts numbered by `id`, each on the administration network and listed once."""
+    seen: set[int] = set()
+    for host in hosts:
+        if not _address_in(host.address, admin_prefix):
+            yield Finding(
+                host,
+                "address",
+                f"{what} {host.id} ({host.address}) is not an address of the "
+                f"administration network {admin_prefix}",
+                why,
+            )
+        if host.id in seen:
+            yield Finding(host, "id", f"{what} {host.id} is listed twice", "number them 1, 2, ...")
+        seen.add(host.id)
+
+
 @rule(
     "NET-ADMIN-SERVICES",
     "ANSSI, administration sécurisée des SI (docs/sources.md)",
@@ -184,36 +201,18 @@ def admin_services(ctx: Context):
             f"{dept.admin_prefix}",
             "use the département mirror or proxy on the administration network",
         )
-    seen: set[int] = set()
-    for host in dept.central:
-        if not _address_in(host.address, dept.admin_prefix):
-            yield Finding(
-                host,
-                "address",
-                f"central host {host.id} ({host.address}) is not an address of the "
-                f"administration network {dept.admin_prefix}",
-                "the CA, broker and access gateway run on the administration network",
-            )
-        if host.id in seen:
-            yield Finding(
-                host, "id", f"central host {host.id} is listed twice", "number them 1, 2, ..."
-            )
-        seen.add(host.id)
-    witnesses: set[int] = set()
-    for witness in dept.witnesses:
-        if not _address_in(witness.address, dept.admin_prefix):
-            yield Finding(
-                witness,
-                "address",
-                f"witness {witness.id} ({witness.address}) is not an address of the "
-                f"administration network {dept.admin_prefix}",
-                "the witness pulls the journal from the central host there",
-            )
-        if witness.id in witnesses:
-            yield Finding(
-                witness, "id", f"witness {witness.id} is listed twice", "number them 1, 2, ..."
-            )
-        witnesses.add(witness.id)
+    yield from _numbered_admin_hosts(
+        dept.central,
+        dept.admin_prefix,
+        "central host",
+        "the CA, broker and access gateway run on the administration network",
+    )
+    yield from _numbered_admin_hosts(
+        dept.witnesses,
+        dept.admin_prefix,
+        "witness",
+        "the witness pulls the journal from the central host there",
+    )
     if dept.witnesses and not dept.central:
         yield Finding(
             dept,
