@@ -56,8 +56,13 @@ def test_detectors_without_a_central_host_are_refused(tmp_path):
     shutil.copytree(REPO_ROOT / "inventories" / "pilot", inventory)
     dept = inventory / "departement.yml"
     text = dept.read_text()
-    dept.write_text(text.replace("  central:\n    - {id: 1, address: 10.78.0.40}\n", ""))
-    assert dept.read_text() != text
+    # No central host, hence no witness either (it pulls the central host's journal).
+    without = text.replace("  central:\n    - {id: 1, address: 10.78.0.40}\n", "")
+    without = without.replace(
+        "  witnesses:\n    - {id: 1, address: 10.78.0.45, name: dpo-78}\n", ""
+    )
+    dept.write_text(without)
+    assert "central:" not in without and "witnesses:" not in without
     with pytest.raises(pulumi.RunError) as err:
         run_stack("pilot", {}, inventory=str(inventory))
     assert "STACK-NO-BROKER" in str(err.value)
