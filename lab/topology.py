@@ -430,26 +430,16 @@ def build(state: DesiredState) -> Topology:
             _free_address(admin[0], used),
             broker_routes,
         )
-    central = [
-        Central(
-            name,
-            # vigie-central1 -> vigie-lab-central1 (not vigie-lab-vigie-central1)
-            PREFIX + name.removeprefix("vigie-"),
-            _segment_of(hostvars[name]["ansible_host"], segments, name).name,
-            hostvars[name]["ansible_host"],
-            broker_routes,
-        )
-        for name in central_names
-    ]
-    witnesses = [
-        Witness(
-            name,
-            PREFIX + name.removeprefix("vigie-"),
-            _segment_of(hostvars[name]["ansible_host"], segments, name).name,
-            hostvars[name]["ansible_host"],
-        )
-        for name in witness_names
-    ]
+
+    def placed(name: str) -> tuple[str, str, str, str]:
+        """A datacenter host's name, container, segment and address (the model's)."""
+        address = hostvars[name]["ansible_host"]
+        # vigie-central1 -> vigie-lab-central1 (not vigie-lab-vigie-central1)
+        container = PREFIX + name.removeprefix("vigie-")
+        return name, container, _segment_of(address, segments, name).name, address
+
+    central = [Central(*placed(name), broker_routes) for name in central_names]
+    witnesses = [Witness(*placed(name)) for name in witness_names]
     return Topology(
         sorted(segments.values(), key=lambda s: s.name),
         hosts,
